@@ -1,0 +1,46 @@
+#include "core/metrics/memory.h"
+
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+
+namespace photoidx::metrics {
+namespace {
+
+std::mutex g_probe_mu;
+AcceleratorProbe g_probe;
+
+}  // namespace
+
+ProcessMemory ReadProcessMemory() {
+  ProcessMemory m;
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return m;
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    long long kb = 0;
+    if (std::sscanf(line, "VmRSS: %lld kB", &kb) == 1) m.rss_bytes = kb * 1024;
+    if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) m.peak_rss_bytes = kb * 1024;
+  }
+  std::fclose(f);
+  return m;
+}
+
+bool ResetPeakRss() {
+  FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (f == nullptr) return false;
+  bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+
+void SetAcceleratorProbe(AcceleratorProbe probe) {
+  std::lock_guard<std::mutex> lock(g_probe_mu);
+  g_probe = std::move(probe);
+}
+
+AcceleratorMemory ReadAcceleratorMemory() {
+  std::lock_guard<std::mutex> lock(g_probe_mu);
+  return g_probe ? g_probe() : AcceleratorMemory{};
+}
+
+}  // namespace photoidx::metrics

@@ -1,0 +1,39 @@
+// Process memory probes (Linux /proc). RSS and peak RSS per stage; the peak
+// can be reset so that a stage's peak does not include an earlier stage's
+// model (the BLIP stage must show CLIP's weights are gone).
+#ifndef PHOTOIDX_CORE_METRICS_MEMORY_H_
+#define PHOTOIDX_CORE_METRICS_MEMORY_H_
+
+#include <cstdint>
+#include <functional>
+
+namespace photoidx::metrics {
+
+struct ProcessMemory {
+  int64_t rss_bytes = 0;       // VmRSS
+  int64_t peak_rss_bytes = 0;  // VmHWM since start or the last ResetPeakRss()
+};
+
+ProcessMemory ReadProcessMemory();
+
+// Resets the kernel's peak RSS counter (writes 5 to /proc/self/clear_refs).
+// Returns false where the kernel does not allow it.
+bool ResetPeakRss();
+
+// CUDA caching-allocator figures; available=false on CPU-only builds.
+struct AcceleratorMemory {
+  bool available = false;
+  int64_t allocated_bytes = 0;
+  int64_t reserved_bytes = 0;
+  int64_t peak_allocated_bytes = 0;
+};
+
+// Set once by the CLI when a model backend with an accelerator is linked
+// (keeps torch out of this module).
+using AcceleratorProbe = std::function<AcceleratorMemory()>;
+void SetAcceleratorProbe(AcceleratorProbe probe);
+AcceleratorMemory ReadAcceleratorMemory();
+
+}  // namespace photoidx::metrics
+
+#endif  // PHOTOIDX_CORE_METRICS_MEMORY_H_

@@ -1,0 +1,201 @@
+// The model stages of a build: CLIP embeddings, then BLIP captions.
+//
+// Each stage lists the contents that lack a result for its model
+// fingerprint, loads the model only if there are any, processes them in
+// batches (decoding the next batch on worker threads while the model runs
+// the current one), halves a batch the model fails on and retries, records
+// only the files that still fail, and destroys the model before returning,
+// then releases the accelerator cache: one model is resident at a time.
+#include <future>
+
+#include "core/base/parallel.h"
+#include "core/pipeline/build_internal.h"
+
+namespace photoidx::pipeline::internal {
+namespace {
+
+struct DecodedBatch {
+  std::vector<const PendingItem*> items;
+  std::vector<image::Image> images;
+};
+
+// Decodes `items` in parallel at the model's input size; a file that fails
+// to decode now (changed or vanished since ingest) is recorded and dropped.
+DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> items, int min_side,
+                         std::vector<std::pair<const PendingItem*, Status>>* failures) {
+  std::vector<Result<image::Decoded>> results(items.size(), Status::Aborted("not decoded"));
+  const int threads = ctx.options.threads > 0 ? ctx.options.threads : DefaultThreads();
+  ParallelFor(items.size(), threads, [&](size_t i) {
+    auto bytes = ctx.fs.ReadFile(items[i]->path);
+    if (!bytes.ok()) {
+      results[i] = bytes.status();
+      return;
+    }
+    image::DecodeOptions opts;
+    opts.min_side = min_side;
+    results[i] = image::DecodeImage(items[i]->path, *bytes, opts);
+  });
+  DecodedBatch batch;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!results[i].ok()) {
+      failures->push_back({items[i], results[i].status()});
+      continue;
+    }
+    batch.items.push_back(items[i]);
+    batch.images.push_back(std::move(results[i]->image));
+  }
+  return batch;
+}
+
+// Runs `process` on [begin, end) of the batch; on failure halves the range
+// and retries each half, down to single images, whose failures are reported
+// through `on_fail`.
+template <typename Process, typename OnFail>
+Status ProcessHalving(std::span<const image::Image* const> images, size_t offset,
+                      Process& process, OnFail& on_fail) {
+  Status st = process(images, offset);
+  if (st.ok()) return st;
+  if (images.size() == 1) return on_fail(offset, st);
+  const size_t half = images.size() / 2;
+  PHOTOIDX_RETURN_IF_ERROR(ProcessHalving(images.subspan(0, half), offset, process, on_fail));
+  return ProcessHalving(images.subspan(half), offset + half, process, on_fail);
+}
+
+// The loop shared by both stages. `run_batch(batch, stage)` runs the model
+// on one decoded batch and writes its results.
+template <typename RunBatch>
+Status BatchLoop(RunContext& ctx, const char* name, std::vector<const PendingItem*>& pending,
+                 int min_side, metrics::ScopedStage& stage, RunBatch run_batch) {
+  const size_t bs = size_t(std::max(1, ctx.options.batch_size));
+  std::vector<std::pair<const PendingItem*, Status>> failures;
+  auto decode_at = [&](size_t begin) {
+    const size_t n = std::min(bs, pending.size() - begin);
+    return DecodeBatch(ctx, std::span(pending).subspan(begin, n), min_side, &failures);
+  };
+  DecodedBatch current = decode_at(0);
+  for (size_t begin = 0; begin < pending.size(); begin += bs) {
+    if (ctx.interrupted()) return Status::Interrupted("build interrupted");
+    std::future<DecodedBatch> next;
+    if (begin + bs < pending.size()) next = std::async(std::launch::async, decode_at, begin + bs);
+    PHOTOIDX_RETURN_IF_ERROR(ctx.store.Begin());
+    Status st = run_batch(current);
+    if (next.valid()) current = next.get();
+    for (auto& [item, reason] : failures) {
+      if (st.ok()) st = ctx.Fail(item->path, item->size, item->mtime_ns, item->sha256, name, reason);
+      stage.AddFailed();
+    }
+    failures.clear();
+    PHOTOIDX_RETURN_IF_ERROR(ctx.store.Commit());
+    PHOTOIDX_RETURN_IF_ERROR(st);
+    if (ctx.options.progress) {
+      ctx.options.progress({name, int64_t(std::min(begin + bs, pending.size())),
+                            int64_t(pending.size())});
+    }
+  }
+  return Status::OK();
+}
+
+std::vector<const image::Image*> Pointers(const DecodedBatch& b) {
+  std::vector<const image::Image*> out;
+  for (const auto& img : b.images) out.push_back(&img);
+  return out;
+}
+
+}  // namespace
+
+Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) {
+  const EmbedStageSpec& spec = *ctx.options.embed;
+  std::vector<const PendingItem*> pending;
+  for (const auto& c : contents) {
+    PHOTOIDX_ASSIGN_OR_RETURN(bool has, ctx.store.HasEmbedding(c.sha256, spec.fingerprint));
+    if (has) {
+      ++ctx.summary.embeddings_reused;
+    } else {
+      pending.push_back(&c);
+    }
+  }
+  metrics::StageStats stats;
+  Status st;
+  {
+    metrics::ScopedStage stage("embed", &stats, ctx.options.clock, /*reset_peak=*/true);
+    if (!pending.empty()) {
+      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::ImageEmbedder> model, spec.load());
+      const models::ModelInfo info = model->info();
+      PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "clip", info.dim));
+      auto run_batch = [&](DecodedBatch& batch) -> Status {
+        auto ptrs = Pointers(batch);
+        auto process = [&](std::span<const image::Image* const> imgs, size_t off) -> Status {
+          PHOTOIDX_ASSIGN_OR_RETURN(std::vector<float> emb, model->EmbedImages(imgs));
+          for (size_t i = 0; i < imgs.size(); ++i) {
+            PHOTOIDX_RETURN_IF_ERROR(ctx.store.PutEmbedding(
+                batch.items[off + i]->sha256, spec.fingerprint, emb.data() + i * info.dim, info.dim));
+          }
+          stage.Add(int64_t(imgs.size()));
+          ctx.summary.embedded += int64_t(imgs.size());
+          return Status::OK();
+        };
+        auto on_fail = [&](size_t off, const Status& why) {
+          stage.AddFailed();
+          const PendingItem* it = batch.items[off];
+          return ctx.Fail(it->path, it->size, it->mtime_ns, it->sha256, "embed", why);
+        };
+        return ProcessHalving(std::span<const image::Image* const>(ptrs), 0, process, on_fail);
+      };
+      st = BatchLoop(ctx, "embed", pending, model->input_side(), stage, run_batch);
+    }  // the model is destroyed here, before the cache is released
+    if (!pending.empty() && ctx.options.release_accelerator_cache) {
+      ctx.options.release_accelerator_cache();
+    }
+  }
+  ctx.AddStage(stats);
+  return st;
+}
+
+Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents) {
+  const CaptionStageSpec& spec = *ctx.options.caption;
+  std::vector<const PendingItem*> pending;
+  for (const auto& c : contents) {
+    PHOTOIDX_ASSIGN_OR_RETURN(bool has, ctx.store.HasCaption(c.sha256, spec.fingerprint));
+    if (has) {
+      ++ctx.summary.captions_reused;
+    } else {
+      pending.push_back(&c);
+    }
+  }
+  metrics::StageStats stats;
+  Status st;
+  {
+    metrics::ScopedStage stage("caption", &stats, ctx.options.clock, /*reset_peak=*/true);
+    if (!pending.empty()) {
+      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::Captioner> model, spec.load());
+      PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "blip", 0));
+      auto run_batch = [&](DecodedBatch& batch) -> Status {
+        auto ptrs = Pointers(batch);
+        auto process = [&](std::span<const image::Image* const> imgs, size_t off) -> Status {
+          PHOTOIDX_ASSIGN_OR_RETURN(auto caps, model->CaptionImages(imgs, spec.options));
+          for (size_t i = 0; i < imgs.size(); ++i) {
+            PHOTOIDX_RETURN_IF_ERROR(
+                ctx.store.PutCaption(batch.items[off + i]->sha256, spec.fingerprint, caps[i].text));
+          }
+          stage.Add(int64_t(imgs.size()));
+          ctx.summary.captioned += int64_t(imgs.size());
+          return Status::OK();
+        };
+        auto on_fail = [&](size_t off, const Status& why) {
+          stage.AddFailed();
+          const PendingItem* it = batch.items[off];
+          return ctx.Fail(it->path, it->size, it->mtime_ns, it->sha256, "caption", why);
+        };
+        return ProcessHalving(std::span<const image::Image* const>(ptrs), 0, process, on_fail);
+      };
+      st = BatchLoop(ctx, "caption", pending, model->input_side(), stage, run_batch);
+    }
+    if (!pending.empty() && ctx.options.release_accelerator_cache) {
+      ctx.options.release_accelerator_cache();
+    }
+  }
+  ctx.AddStage(stats);
+  return st;
+}
+
+}  // namespace photoidx::pipeline::internal

@@ -1,0 +1,26 @@
+# photoidx_module(NAME <target> DEPS <targets...>)
+# Builds a static library from every .cc in the calling directory except tests
+# and fuzz targets. Its DEPS are the module's allowed dependencies.
+function(photoidx_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow)
+  if(PHOTOIDX_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(photoidx_module)
+  cmake_parse_arguments(M "" "NAME" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  list(FILTER _srcs EXCLUDE REGEX "_(test|fuzz)\\.cc$")
+  if(NOT _srcs)
+    # Header-only so far: still a target, so dependents link it by name.
+    add_library(${M_NAME} INTERFACE)
+    target_include_directories(${M_NAME} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${M_NAME} INTERFACE ${M_DEPS})
+    return()
+  endif()
+  add_library(${M_NAME} STATIC ${_srcs})
+  target_include_directories(${M_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  photoidx_warnings(${M_NAME})
+endfunction()
