@@ -41,6 +41,10 @@ int Run(int argc, char** argv) {
     app.footer(kFooter);
     app.require_subcommand(1);
     app.set_version_flag("--version", "photoidx 0.1.0");
+    // Explicit path only: no config file is read from the current folder.
+    app.set_config("--config", "", "TOML file with defaults, one [section] per command "
+                   "(configs/photoidx.toml); flags override it");
+    app.allow_config_extras(CLI::config_extras_mode::error);
     GlobalOptions global;
     std::map<CLI::App*, CommandFn> commands;
     auto add = [&](auto adder) {
@@ -49,6 +53,7 @@ int Run(int argc, char** argv) {
       CLI::App* sub = app.get_subcommands({})[before];
       AddGlobalFlags(*sub, global);
       sub->footer(kFooter);
+      sub->fallthrough();  // --config and friends may follow the command name
       commands[sub] = std::move(fn);
     };
     add(AddBuildCommand);
