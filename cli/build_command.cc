@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/models.h"
 #include "cli/progress.h"
 #include "core/fs/file_system.h"
 #include "core/index/index_store.h"
@@ -23,7 +24,30 @@ struct BuildFlags {
   bool json = false;
   int threads = 0;
   int batch_size = 32;
+  ModelFlags models;
+  bool no_embeddings = false;
+  bool no_captions = false;
+  int beams = 1;
 };
+
+// Resolves the model folders and fingerprints before any work, so a missing
+// or broken model is exit code 2 with nothing done.
+Status AddModelStages(const BuildFlags& flags, pipeline::BuildOptions* options) {
+  if (!flags.no_embeddings) {
+    PHOTOIDX_ASSIGN_OR_RETURN(ResolvedModel clip, ResolveClip(flags.models.clip_model, flags.models));
+    options->embed = pipeline::EmbedStageSpec{
+        clip.name, clip.fingerprint, [clip] { return LoadImageEmbedder(clip); }};
+  }
+  if (!flags.no_captions) {
+    PHOTOIDX_ASSIGN_OR_RETURN(ResolvedModel blip, ResolveBlip(flags.models.blip_model, flags.models));
+    models::CaptionOptions copts;
+    copts.num_beams = flags.beams;
+    options->caption = pipeline::CaptionStageSpec{
+        blip.name, blip.fingerprint, [blip] { return LoadCaptioner(blip); }, copts};
+  }
+  options->release_accelerator_cache = InstallAcceleratorHooks();
+  return Status::OK();
+}
 
 // Checks everything that can be checked before any work: folders exist.
 Status Validate(fs::FileSystem& fs, BuildFlags& flags, std::vector<std::string>* roots) {
@@ -39,10 +63,13 @@ void PrintSummary(const pipeline::BuildSummary& s, Logger& log) {
   char line[512];
   std::snprintf(line, sizeof line,
                 "done in %.2f s: %lld seen, %lld unchanged, %lld new, %lld changed, %lld decoded, "
-                "%lld reused, %lld failed, %lld missing, %lld not images",
+                "%lld reused, %lld failed, %lld missing, %lld not images; %lld embedded (%lld "
+                "from cache), %lld captioned (%lld from cache)",
                 s.wall_seconds, (long long)s.seen, (long long)s.unchanged, (long long)s.new_files,
                 (long long)s.changed, (long long)s.decoded, (long long)s.reused,
-                (long long)s.failed, (long long)s.missing, (long long)s.ignored);
+                (long long)s.failed, (long long)s.missing, (long long)s.ignored,
+                (long long)s.embedded, (long long)s.embeddings_reused, (long long)s.captioned,
+                (long long)s.captions_reused);
   LogRecord r;
   r.event = "summary";
   r.message = line;
@@ -57,6 +84,11 @@ int RunBuildCommand(BuildFlags& flags, const GlobalOptions& global) {
   fs::RealFileSystem fs;
   pipeline::BuildOptions options;
   Status st = Validate(fs, flags, &options.roots);
+  if (!st.ok()) {
+    PrintError(st.ToString());
+    return kExitUsage;
+  }
+  st = AddModelStages(flags, &options);
   if (!st.ok()) {
     PrintError(st.ToString());
     return kExitUsage;
@@ -119,6 +151,17 @@ CommandFn AddBuildCommand(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch-size", flags->batch_size, "Images per model batch")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--clip-model", flags->models.clip_model,
+                  "CLIP checkpoint: a folder or a Hugging Face id in the local HF cache")
+      ->capture_default_str();
+  cmd->add_option("--blip-model", flags->models.blip_model,
+                  "BLIP captioning checkpoint: a folder or a Hugging Face id")
+      ->capture_default_str();
+  cmd->add_flag("--no-embeddings", flags->no_embeddings, "Skip the CLIP stage");
+  cmd->add_flag("--no-captions", flags->no_captions, "Skip the BLIP caption stage");
+  cmd->add_option("--beams", flags->beams, "Caption beam width (1 = greedy)")
+      ->check(CLI::Range(1, 16));
+  AddDeviceFlags(*cmd, flags->models);
   return [flags, &global] { return RunBuildCommand(*flags, global); };
 }
 

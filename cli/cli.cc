@@ -57,7 +57,10 @@ int Run(int argc, char** argv) {
       commands[sub] = std::move(fn);
     };
     add(AddBuildCommand);
+    add(AddSearchCommand);
     add(AddInfoCommand);
+    add(AddEmbedCommand);
+    add(AddCaptionCommand);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -17,6 +17,9 @@ using CommandFn = std::function<int()>;
 
 CommandFn AddBuildCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddInfoCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddSearchCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddEmbedCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddCaptionCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace photoidx::cli
 

@@ -35,7 +35,7 @@ class BuildE2ETest : public ::testing::Test {
   }
 
   nlohmann::json BuildJson(const std::string& extra = "", int expect_exit = 0) {
-    RunResult r = RunPhotoidx("build " + Quote(lib_) + " --index " + Quote(index_) + " --json " + extra);
+    RunResult r = RunPhotoidx("build --no-embeddings --no-captions " + Quote(lib_) + " --index " + Quote(index_) + " --json " + extra);
     EXPECT_EQ(r.exit_code, expect_exit) << r.err;
     return nlohmann::json::parse(r.out);
   }
@@ -95,11 +95,11 @@ TEST_F(BuildE2ETest, JsonIsValidForNonUtf8Names) {
 }
 
 TEST_F(BuildE2ETest, UsageErrorsExitWithTwoBeforeAnyWork) {
-  EXPECT_EQ(RunPhotoidx("build " + Quote(tmp_.Join("no-such-dir")) + " --index " + Quote(index_)).exit_code, 2);
+  EXPECT_EQ(RunPhotoidx("build --no-embeddings --no-captions " + Quote(tmp_.Join("no-such-dir")) + " --index " + Quote(index_)).exit_code, 2);
   EXPECT_FALSE(fsys::exists(index_));
-  EXPECT_EQ(RunPhotoidx("build " + Quote(lib_) + " --no-such-flag").exit_code, 2);
-  EXPECT_EQ(RunPhotoidx("build " + Quote(lib_) + " --max-failures -3").exit_code, 2);
-  RunResult r = RunPhotoidx("build " + Quote(lib_) + " --index /proc/photoidx/index.db");
+  EXPECT_EQ(RunPhotoidx("build --no-embeddings --no-captions " + Quote(lib_) + " --no-such-flag").exit_code, 2);
+  EXPECT_EQ(RunPhotoidx("build --no-embeddings --no-captions " + Quote(lib_) + " --max-failures -3").exit_code, 2);
+  RunResult r = RunPhotoidx("build --no-embeddings --no-captions " + Quote(lib_) + " --index /proc/photoidx/index.db");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("index"), std::string::npos) << r.err;
   EXPECT_EQ(RunPhotoidx("").exit_code, 2);
@@ -109,7 +109,7 @@ TEST_F(BuildE2ETest, BusyIndexExitsWithThreeWithNoWait) {
   BuildJson();
   // Hold the writer lock the way a running build does.
   const std::string hold = "flock " + Quote(index_ + ".lock") + " sleep 3 & sleep 0.5; ";
-  const std::string cmd = hold + Quote(PHOTOIDX_BIN) + " build " + Quote(lib_) + " --index " +
+  const std::string cmd = hold + Quote(PHOTOIDX_BIN) + " build --no-embeddings --no-captions " + Quote(lib_) + " --index " +
                           Quote(index_) + " --no-wait >/dev/null 2>&1";
   const int status = std::system(("bash -c " + Quote(cmd)).c_str());
   ASSERT_TRUE(WIFEXITED(status));
@@ -143,7 +143,7 @@ TEST_F(BuildE2ETest, KillAndResume) {
       dup2(devnull, 1);
       dup2(devnull, 2);
       execl(PHOTOIDX_BIN, PHOTOIDX_BIN, "build", many.c_str(), "--index", index_.c_str(),
-            "--threads", "1", static_cast<char*>(nullptr));
+            "--threads", "1", "--no-embeddings", "--no-captions", static_cast<char*>(nullptr));
       _exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
@@ -151,13 +151,13 @@ TEST_F(BuildE2ETest, KillAndResume) {
     int status = 0;
     waitpid(pid, &status, 0);
   }
-  RunResult r = RunPhotoidx("build " + Quote(many) + " --index " + Quote(index_) + " --json");
+  RunResult r = RunPhotoidx("build --no-embeddings --no-captions " + Quote(many) + " --index " + Quote(index_) + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json resumed = nlohmann::json::parse(r.out);
   EXPECT_EQ(resumed["counts"]["seen"], kFiles);
   EXPECT_EQ(resumed["counts"]["failed"], 0);
   nlohmann::json last = nlohmann::json::parse(
-      RunPhotoidx("build " + Quote(many) + " --index " + Quote(index_) + " --json").out);
+      RunPhotoidx("build --no-embeddings --no-captions " + Quote(many) + " --index " + Quote(index_) + " --json").out);
   EXPECT_EQ(last["counts"]["unchanged"], kFiles);
   EXPECT_EQ(last["counts"]["hashed"], 0);
 }

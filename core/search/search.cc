@@ -1,0 +1,135 @@
+#include "core/search/search.h"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+#include <unordered_set>
+
+namespace photoidx::search {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Applies the folder/date/camera filters; returns the first matching path
+// (empty when the photo is filtered out).
+std::string Accept(const index::PhotoRow& photo, const SearchOptions& o) {
+  const auto& m = photo.metadata;
+  if (!o.date_from.empty() || !o.date_to.empty()) {
+    if (!m.date_taken) return {};
+    const std::string day = m.date_taken->substr(0, 10);
+    if (!o.date_from.empty() && day < o.date_from.substr(0, 10)) return {};
+    if (!o.date_to.empty() && day > o.date_to.substr(0, 10)) return {};
+  }
+  if (!o.camera.empty()) {
+    const std::string cam = Lower(m.make.value_or("") + " " + m.model.value_or(""));
+    if (cam.find(Lower(o.camera)) == std::string::npos) return {};
+  }
+  for (const auto& path : photo.paths) {
+    if (o.folder.empty()) return path;
+    const std::string prefix = o.folder.back() == '/' ? o.folder : o.folder + "/";
+    if (path.compare(0, prefix.size(), prefix) == 0) return path;
+  }
+  return {};
+}
+
+// Walks `order` (sha256 by rank) in chunks, looking photos up and filtering,
+// until top_k hits are collected.
+Result<std::vector<SearchHit>> Collect(index::IndexStore& store,
+                                       const std::vector<std::string>& order,
+                                       const std::vector<std::optional<float>>& scores,
+                                       const SearchOptions& o) {
+  std::vector<SearchHit> hits;
+  const size_t want = size_t(std::max(0, o.top_k));
+  size_t chunk = std::max<size_t>(want * 2, 16);
+  for (size_t begin = 0; begin < order.size() && hits.size() < want; begin += chunk) {
+    const size_t end = std::min(order.size(), begin + chunk);
+    std::vector<std::string> shas(order.begin() + long(begin), order.begin() + long(end));
+    PHOTOIDX_ASSIGN_OR_RETURN(auto photos, store.LookupPhotos(shas, o.caption_model));
+    std::unordered_map<std::string, index::PhotoRow*> by_sha;
+    for (auto& p : photos) by_sha[p.sha256] = &p;
+    for (size_t i = begin; i < end && hits.size() < want; ++i) {
+      auto it = by_sha.find(order[i]);
+      if (it == by_sha.end()) continue;  // no present file any more
+      std::string path = Accept(*it->second, o);
+      if (path.empty()) continue;
+      SearchHit hit;
+      hit.rank = int(hits.size()) + 1;
+      hit.score = scores[i];
+      hit.path = std::move(path);
+      hit.photo = std::move(*it->second);
+      hits.push_back(std::move(hit));
+    }
+    chunk *= 4;  // heavy filtering: widen the window
+  }
+  return hits;
+}
+
+}  // namespace
+
+std::vector<float> ScoreAll(const index::EmbeddingMatrix& matrix, const std::vector<float>& query) {
+  std::vector<float> scores(matrix.rows());
+  const size_t dim = size_t(matrix.dim);
+  const float* q = query.data();
+  for (size_t i = 0; i < matrix.rows(); ++i) {
+    const float* r = matrix.row(i);
+    float acc = 0;
+    for (size_t d = 0; d < dim; ++d) acc += r[d] * q[d];  // vectorised by the compiler
+    scores[i] = acc;
+  }
+  return scores;
+}
+
+std::vector<size_t> TopK(const std::vector<float>& scores, size_t k) {
+  std::vector<size_t> idx(scores.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  k = std::min(k, idx.size());
+  auto better = [&](size_t a, size_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+  };
+  std::partial_sort(idx.begin(), idx.begin() + long(k), idx.end(), better);
+  idx.resize(k);
+  return idx;
+}
+
+Result<std::vector<SearchHit>> SearchByEmbedding(index::IndexStore& store, const std::string& model,
+                                                 const std::vector<float>& query,
+                                                 const SearchOptions& o) {
+  PHOTOIDX_ASSIGN_OR_RETURN(index::EmbeddingMatrix matrix, store.LoadEmbeddings(model));
+  if (matrix.rows() == 0) return std::vector<SearchHit>{};
+  if (size_t(matrix.dim) != query.size()) {
+    return Status::InvalidArgument("query embedding has " + std::to_string(query.size()) +
+                                   " dimensions, the index " + std::to_string(matrix.dim));
+  }
+  std::vector<float> scores = ScoreAll(matrix, query);
+  std::unordered_set<std::string> allowed;
+  const bool by_words = !o.caption_words.empty();
+  if (by_words) {
+    PHOTOIDX_ASSIGN_OR_RETURN(auto shas, store.SearchCaptions(o.caption_model, o.caption_words,
+                                                              int(matrix.rows())));
+    allowed.insert(shas.begin(), shas.end());
+  }
+  // Rank everything that passes the score and caption filters; the filters
+  // on metadata happen in Collect, which stops once top_k are found.
+  std::vector<size_t> order = TopK(scores, scores.size());
+  std::vector<std::string> shas;
+  std::vector<std::optional<float>> kept;
+  for (size_t i : order) {
+    if (o.min_score && scores[i] < *o.min_score) break;
+    if (by_words && allowed.count(matrix.sha256[i]) == 0) continue;
+    shas.push_back(matrix.sha256[i]);
+    kept.push_back(scores[i]);
+  }
+  return Collect(store, shas, kept, o);
+}
+
+Result<std::vector<SearchHit>> SearchByCaption(index::IndexStore& store, const SearchOptions& o) {
+  PHOTOIDX_ASSIGN_OR_RETURN(auto shas, store.SearchCaptions(o.caption_model, o.caption_words,
+                                                            std::max(o.top_k, 1) * 20));
+  std::vector<std::optional<float>> scores(shas.size());
+  return Collect(store, shas, scores, o);
+}
+
+}  // namespace photoidx::search
