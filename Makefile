@@ -3,11 +3,15 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
-DIR ?= tests/data/images
+DIR ?= tests/data/reference/images
 INDEX ?= $(BUILD)/demo-index.db
+QUERY ?= a dog playing in the snow
+# Offline defaults: the tiny random-weight checkpoints (meaningless rankings).
+CLIP ?= tests/data/models/clip-tiny-quickgelu
+BLIP ?= tests/data/models/blip-tiny
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps configure build test sanitize fuzz bench run ci clean
+.PHONY: deps configure build test sanitize fuzz bench run demo ci clean
 
 deps:
 	bash third_party/install-deps.sh
@@ -33,16 +37,22 @@ sanitize:
 # libFuzzer targets (clang), each run FUZZ_SECONDS seconds from the test images.
 fuzz:
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DPHOTOIDX_BUILD_FUZZ=ON -DPHOTOIDX_WITH_TORCH=OFF -DPHOTOIDX_BUILD_BENCH=OFF
+	  -DPHOTOIDX_BUILD_FUZZ=ON -DPHOTOIDX_WITH_TORCH=OFF -DPHOTOIDX_BUILD_BENCH=OFF -DPHOTOIDX_BUILD_TESTS=OFF
 	cmake --build build-fuzz -j $(JOBS)
 	bash tests/fuzz/run_all.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: build
 	bash bench/run_all.sh $(BUILD)
 
-# The main job: index DIR (default: the sample photos) and print the summary.
+# The main job: index DIR (default: the sample photos), print the summary,
+# then search it.
 run: deps build
-	$(BUILD)/app/photoidx build $(DIR) --index $(INDEX)
+	$(BUILD)/app/photoidx build $(DIR) --index $(INDEX) --clip-model $(CLIP) --blip-model $(BLIP)
+	$(BUILD)/app/photoidx search "$(QUERY)" --index $(INDEX) --clip-model $(CLIP)
+
+demo: build
+	$(BUILD)/app/photoidx build $(DIR) --index $(INDEX) --clip-model $(CLIP) --blip-model $(BLIP)
+	$(BUILD)/app/photoidx search "$(QUERY)" --index $(INDEX) --clip-model $(CLIP)
 
 # What CI runs: install, build, every test, then the sanitizer build.
 ci: deps test sanitize

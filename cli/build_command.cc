@@ -139,6 +139,8 @@ CommandFn AddBuildCommand(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--include-hidden", flags->include_hidden,
                 "Also enter dot-folders and system folders (.git, @eaDir, .Trash-*, lost+found)");
   cmd->add_option("--exclude", flags->excludes, "Leave out paths matching GLOB (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->type_name("GLOB");
   cmd->add_flag("--retry-failed", flags->retry_failed, "Retry files that failed before");
   cmd->add_option("--max-failures", flags->max_failures,

@@ -138,7 +138,7 @@ CommandFn AddEmbedCommand(CLI::App& app, const GlobalOptions&) {
       "Print CLIP embeddings of images and/or texts as NDJSON (no index needed): one\n"
       "object per input, texts first, in the order given; L2-normalised float32.");
   cmd->add_option("--model", f->model, "CLIP checkpoint folder or Hugging Face id")->capture_default_str();
-  cmd->add_option("--text", f->texts, "A text to embed (repeatable)");
+  cmd->add_option("--text", f->texts, "A text to embed (repeatable)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("files", f->files, "Image files to embed");
   AddDeviceFlags(*cmd, f->models);
   return [f] {

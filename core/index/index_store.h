@@ -120,6 +120,11 @@ struct IndexStats {
   std::vector<RunRow> last_runs;                  // newest first
 };
 
+// Called once per stored vector by ScanEmbeddings(). Both views are valid
+// only during the call.
+using EmbeddingVisitor =
+    std::function<void(std::string_view sha256, std::span<const float> vector)>;
+
 struct OpenOptions {
   // Take the writer lock (build, gc). Readers (search, stats) pass false.
   bool writer = false;
@@ -217,6 +222,9 @@ class IndexStore {
   // file, in sha256 order. NotFound when the model is not registered; an
   // empty matrix (dim set) when it has no embeddings.
   virtual Result<EmbeddingMatrix> LoadEmbeddings(std::string_view model) = 0;
+  // The same rows streamed without building the matrix (no 4*dim*N buffer):
+  // search can score each vector as it goes. NotFound for an unknown model.
+  virtual Status ScanEmbeddings(std::string_view model, const EmbeddingVisitor& visit) = 0;
   // For each sha256, in the given order, what search displays; hashes with
   // no present file are left out. `caption_model` may be empty (no captions).
   virtual Result<std::vector<PhotoRow>> LookupPhotos(const std::vector<std::string>& sha256,

@@ -84,6 +84,30 @@ namespace {
 
 using internal::RunContext;
 
+// Good pixels with damaged metadata around them (a broken EXIF block, junk
+// before a marker): the photo is indexed, and the damage is reported on one
+// line and kept as a failure row of stage "metadata" next to the present file.
+Status RecordWarning(RunContext& ctx, const WorkItem& item, const IngestOutcome& o,
+                     index::FileRow row) {
+  std::string reason;
+  for (const auto& w : o.metadata.warnings) reason += (reason.empty() ? "" : "; ") + w;
+  ctx.log.Warn("metadata", item.file.path, reason);
+  ++ctx.summary.warned;
+  ctx.summary.failures.push_back({item.file.path, "metadata", reason});
+  index::FailureRow f;
+  f.path = row.path;
+  f.size = row.size;
+  f.mtime_ns = row.mtime_ns;
+  f.sha256 = row.sha256;
+  f.stage = "metadata";
+  f.reason = reason;
+  f.at_unix = ctx.options.clock->UnixSeconds();
+  ++ctx.summary.hashed;
+  PHOTOIDX_RETURN_IF_ERROR(ctx.store.RecordFailure(f));
+  row.state = index::FileState::kPresent;  // RecordFailure marked it failed
+  return ctx.store.UpsertFile(row);
+}
+
 // Writes one ingested file to the index (inside the current transaction).
 Status Record(RunContext& ctx, const WorkItem& item, const IngestOutcome& o) {
   const auto& f = item.file;
@@ -104,6 +128,7 @@ Status Record(RunContext& ctx, const WorkItem& item, const IngestOutcome& o) {
     case IngestKind::kDecoded:
       ++ctx.summary.decoded;
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.PutContent(o.sha256, f.info.size, o.metadata));
+      if (!o.metadata.warnings.empty()) return RecordWarning(ctx, item, o, row);
       break;
     case IngestKind::kReused:
       ++ctx.summary.reused;

@@ -98,6 +98,7 @@ struct BuildSummary {
   int64_t decoded = 0;
   int64_t ignored = 0;     // not images (by content)
   int64_t failed = 0;
+  int64_t warned = 0;      // indexed, but with damaged metadata (stage "metadata")
   int64_t missing = 0;
   int64_t embedded = 0;
   int64_t embeddings_reused = 0;

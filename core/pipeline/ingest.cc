@@ -21,7 +21,7 @@ bool HasImageExtension(const std::string& path) {
   static const char* const kExt[] = {
       "jpg", "jpeg", "jpe", "jfif", "png", "heic", "heif", "hif", "avif", "dng", "cr2", "cr3",
       "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "x3f",
-      "3fr", "iiq", "erf", "mos", "mrw", "kdc", "dcr", "gpr", "webp", "tif", "tiff"};
+      "3fr", "iiq", "erf", "mos", "mrw", "kdc", "dcr", "dcs", "raw", "gpr", "webp", "tif", "tiff"};
   size_t dot = path.rfind('.');
   size_t slash = path.rfind('/');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return false;
@@ -42,17 +42,11 @@ IngestOutcome IngestFile(fs::FileSystem& fs, const WorkItem& item, ContentSet& c
     return out;
   }
   const image::Format format = image::SniffFormat(*bytes);
-  if (!image::IsDecodable(format)) {
-    if (format == image::Format::kUnknown && !HasImageExtension(path)) {
-      out.kind = IngestKind::kIgnored;
-      return out;
-    }
-    out.stage = "decode";
-    out.status = format == image::Format::kUnknown
-                     ? Status::NotSupported("not a recognised image (content is not JPEG, PNG, "
-                                            "HEIF/AVIF or camera RAW)")
-                     : Status::NotSupported(std::string(image::FormatName(format)) +
-                                            " images are not supported");
+  // Content decides: a file without a known signature is skipped unless its
+  // name says it is a photo (then the decoder gets a chance, e.g. headerless
+  // camera RAW, and reports why it is not one).
+  if (format == image::Format::kUnknown && !HasImageExtension(path)) {
+    out.kind = IngestKind::kIgnored;
     return out;
   }
   out.sha256 = hash::Sha256Hex(*bytes);

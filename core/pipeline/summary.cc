@@ -50,7 +50,7 @@ std::string SummaryToJson(const BuildSummary& s) {
       {"new", s.new_files},   {"changed", s.changed},
       {"hashed", s.hashed},   {"reused", s.reused},
       {"decoded", s.decoded}, {"ignored", s.ignored},
-      {"failed", s.failed},   {"missing", s.missing},
+      {"failed", s.failed},   {"warned", s.warned},   {"missing", s.missing},
       {"embedded", s.embedded}, {"embeddings_reused", s.embeddings_reused},
       {"captioned", s.captioned}, {"captions_reused", s.captions_reused}};
   bool first = true;

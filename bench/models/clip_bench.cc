@@ -1,0 +1,398 @@
+// clip_bench: CLIP ViT-B/32 throughput at its real shapes (issue 4 item 10).
+//
+// Writes a randomly initialised openai/clip-vit-base-patch32-shaped
+// checkpoint (vision 768 wide, 12 layers, patch 32, 224 px; text 512 wide,
+// 12 layers; projection 512; float32 storage, ~600 MB) into a temporary
+// folder, then measures in one run:
+//   * the machine's GEMM rate, float32 and bfloat16: a 1024^3 matmul and the
+//     ViT-B linear shape (1600 x 768 -> 3072, i.e. fc1 at batch 32);
+//   * image embeddings/s of the vision tower on ready pixel_values at batch
+//     1, 8, 32 per dtype, as model GFLOP/s and as a fraction of the GEMM
+//     rate of the same dtype (linear shape);
+//   * one text query's latency through the TextEmbedder (tokenizer
+//     included) per dtype, and the full 77-position forward for contrast;
+//   * RSS after loading the text embedder alone (vision weights unread) and
+//     after loading the image embedder.
+//
+// Usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16]
+//                   [--batches 1,8,32] [--end-to-end]
+// Set the BLAS to OpenBLAS-openmp first (TOOLCHAIN.md "BLAS trap").
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <malloc.h>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
+#include "core/models/clip/clip_loader.h"
+#include "core/models/clip/clip_model.h"
+#include "core/models/torch/device.h"
+
+namespace {
+
+using photoidx::models::clip::ClipConfig;
+using photoidx::models::clip::ClipModelParts;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  int threads = 0;
+  double seconds = 3.0;  // minimum measuring time per configuration
+  std::vector<std::string> dtypes = {"fp32", "bf16"};
+  std::vector<int> batches = {1, 8, 32};
+  bool end_to_end = false;
+};
+
+std::vector<std::string> Split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(item);
+  return out;
+}
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "missing value for %s\n", k.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (k == "--threads") a.threads = std::stoi(next());
+    else if (k == "--seconds") a.seconds = std::stod(next());
+    else if (k == "--dtypes") a.dtypes = Split(next());
+    else if (k == "--batches") {
+      a.batches.clear();
+      for (const auto& b : Split(next())) a.batches.push_back(std::stoi(b));
+    } else if (k == "--end-to-end") a.end_to_end = true;
+    else {
+      std::fprintf(stderr, "usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16] "
+                           "[--batches 1,8,32] [--end-to-end]\n");
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+double RssMiB() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+// Runs fn until `seconds` have passed (at least `min_runs` times) after one
+// warm-up run; returns seconds per run.
+double TimePerRun(const std::function<void()>& fn, double seconds, int min_runs = 3) {
+  fn();
+  int runs = 0;
+  auto start = Clock::now();
+  double elapsed = 0;
+  while (runs < min_runs || elapsed < seconds) {
+    fn();
+    ++runs;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return elapsed / runs;
+}
+
+// ---------------------------------------------------------------- model files
+
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  double std;    // N(0, std), or a constant when std < 0
+  double value;  // the constant
+};
+
+void AddLayers(std::vector<TensorSpec>& specs, const std::string& prefix, int64_t layers, int64_t h,
+               int64_t f) {
+  for (int64_t i = 0; i < layers; ++i) {
+    std::string p = prefix + std::to_string(i) + ".";
+    for (const char* ln : {"layer_norm1", "layer_norm2"}) {
+      specs.push_back({p + ln + ".weight", {h}, -1, 1.0});
+      specs.push_back({p + ln + ".bias", {h}, -1, 0.0});
+    }
+    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+      specs.push_back({p + "self_attn." + proj + ".weight", {h, h}, 0.02, 0});
+      specs.push_back({p + "self_attn." + proj + ".bias", {h}, 0.02, 0});
+    }
+    specs.push_back({p + "mlp.fc1.weight", {f, h}, 0.02, 0});
+    specs.push_back({p + "mlp.fc1.bias", {f}, 0.02, 0});
+    specs.push_back({p + "mlp.fc2.weight", {h, f}, 0.02, 0});
+    specs.push_back({p + "mlp.fc2.bias", {h}, 0.02, 0});
+  }
+}
+
+std::vector<TensorSpec> VitB32Specs() {
+  std::vector<TensorSpec> s;
+  s.push_back({"logit_scale", {}, -1, std::log(100.0)});
+  s.push_back({"text_model.embeddings.token_embedding.weight", {49408, 512}, 0.02, 0});
+  s.push_back({"text_model.embeddings.position_embedding.weight", {77, 512}, 0.01, 0});
+  AddLayers(s, "text_model.encoder.layers.", 12, 512, 2048);
+  s.push_back({"text_model.final_layer_norm.weight", {512}, -1, 1.0});
+  s.push_back({"text_model.final_layer_norm.bias", {512}, -1, 0.0});
+  s.push_back({"text_projection.weight", {512, 512}, 0.04, 0});
+  s.push_back({"vision_model.embeddings.class_embedding", {768}, 0.04, 0});
+  s.push_back({"vision_model.embeddings.patch_embedding.weight", {768, 3, 32, 32}, 0.02, 0});
+  s.push_back({"vision_model.embeddings.position_embedding.weight", {50, 768}, 0.02, 0});
+  s.push_back({"vision_model.pre_layrnorm.weight", {768}, -1, 1.0});
+  s.push_back({"vision_model.pre_layrnorm.bias", {768}, -1, 0.0});
+  AddLayers(s, "vision_model.encoder.layers.", 12, 768, 3072);
+  s.push_back({"vision_model.post_layernorm.weight", {768}, -1, 1.0});
+  s.push_back({"vision_model.post_layernorm.bias", {768}, -1, 0.0});
+  s.push_back({"visual_projection.weight", {512, 768}, 0.03, 0});
+  return s;
+}
+
+std::string ShapeJson(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+void WriteSafetensors(const std::string& path, const std::vector<TensorSpec>& specs) {
+  std::vector<at::Tensor> data;
+  std::string header = "{\"__metadata__\":{\"format\":\"pt\"}";
+  int64_t offset = 0;
+  at::manual_seed(1234);
+  for (const TensorSpec& t : specs) {
+    at::Tensor v = t.std < 0 ? at::full(t.shape, t.value) : at::randn(t.shape) * t.std;
+    int64_t bytes = v.numel() * 4;
+    header += ",\"" + t.name + "\":{\"dtype\":\"F32\",\"shape\":" + ShapeJson(t.shape) +
+              ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+    offset += bytes;
+    data.push_back(v.contiguous());
+  }
+  header += "}";
+  while (header.size() % 8) header += ' ';
+  std::ofstream out(path, std::ios::binary);
+  uint64_t n = header.size();
+  out.write(reinterpret_cast<const char*>(&n), 8);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const at::Tensor& v : data) {
+    out.write(static_cast<const char*>(v.data_ptr()), static_cast<std::streamsize>(v.numel() * 4));
+  }
+}
+
+void CopyFile(const std::string& from, const std::string& to) {
+  std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+}
+
+// The random ViT-B/32 folder; tokenizer and preprocessor files come from
+// the tiny fixture model (the real OpenAI files).
+std::string WriteModel() {
+  std::string dir = (std::filesystem::temp_directory_path() / "photoidx-clip-bench-vitb32").string();
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/config.json")
+      << "{\"architectures\":[\"CLIPModel\"],\"model_type\":\"clip\",\"projection_dim\":512,"
+         "\"text_config\":{},\"vision_config\":{}}\n";
+  WriteSafetensors(dir + "/model.safetensors", VitB32Specs());
+  const std::string src = std::string(PHOTOIDX_TEST_DATA) + "/models/clip-tiny-quickgelu/";
+  for (const char* f : {"preprocessor_config.json", "vocab.json", "merges.txt",
+                        "tokenizer_config.json", "special_tokens_map.json"}) {
+    CopyFile(src + f, dir + "/" + f);
+  }
+  return dir;
+}
+
+// ---------------------------------------------------------------- measures
+
+// RSS growth from loading each embedder alone (float32), measured before
+// anything else ran so that freed heap pages do not blur it.
+void ReportLoadRss(const std::string& dir, int threads) {
+  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
+                                   .dtype = photoidx::models::DType::kFp32, .threads = threads};
+  malloc_trim(0);
+  double base = RssMiB();
+  {
+    auto text = photoidx::models::clip::LoadClipTextEmbedder(o);
+    if (!text.ok()) {
+      std::fprintf(stderr, "load text: %s\n", text.status().ToString().c_str());
+      std::exit(1);
+    }
+    std::printf("rss    text embedder alone (fp32): +%.0f MiB (text tower weights ~242 MiB)\n",
+                RssMiB() - base);
+  }
+  malloc_trim(0);
+  base = RssMiB();
+  {
+    auto image = photoidx::models::clip::LoadClipImageEmbedder(o);
+    if (!image.ok()) {
+      std::fprintf(stderr, "load image: %s\n", image.status().ToString().c_str());
+      std::exit(1);
+    }
+    std::printf("rss    image embedder alone (fp32): +%.0f MiB (vision tower weights ~335 MiB)\n",
+                RssMiB() - base);
+  }
+  malloc_trim(0);
+}
+
+at::ScalarType ParseDType(const std::string& s) {
+  if (s == "fp32") return at::kFloat;
+  if (s == "bf16") return at::kBFloat16;
+  std::fprintf(stderr, "unknown dtype %s (fp32, bf16)\n", s.c_str());
+  std::exit(2);
+}
+
+// GFLOP/s of y = x W^T + b, x [m, k], W [n, k].
+double GemmGflops(int64_t m, int64_t k, int64_t n, at::ScalarType dtype, double seconds) {
+  c10::InferenceMode guard;
+  at::Tensor x = at::randn({m, k}).to(dtype), w = at::randn({n, k}).to(dtype);
+  at::Tensor b = at::randn({n}).to(dtype);
+  double t = TimePerRun([&] { at::addmm(b, x, w.t()); }, seconds);
+  return 2.0 * m * k * n / t / 1e9;
+}
+
+// Forward FLOPs of the vision tower for one image (matmuls only).
+double VisionGflopPerImage(const ClipConfig& c) {
+  const double h = c.vision.hidden_size, f = c.vision.intermediate_size;
+  const double n = c.vision.patches_per_side() * c.vision.patches_per_side(), s = n + 1;
+  const double p = c.vision.patch_size;
+  double per_layer = 2 * s * (4 * h * h + 2 * h * f) + 4 * s * s * h;
+  return (2 * n * 3 * p * p * h + c.vision.num_hidden_layers * per_layer + 2 * h * c.projection_dim) /
+         1e9;
+}
+
+photoidx::models::torchutil::Placement CpuPlacement(at::ScalarType dtype, int threads) {
+  photoidx::models::torchutil::Placement p;
+  p.dtype = dtype;
+  p.threads = photoidx::models::torchutil::SetTorchThreads(threads);
+  return p;
+}
+
+void BenchImages(const std::string& dir, const Args& args, const std::string& dtype_name,
+                 double gemm_gflops) {
+  auto parts = photoidx::models::clip::LoadClipModel(
+      dir, CpuPlacement(ParseDType(dtype_name), args.threads), true, false);
+  if (!parts.ok()) {
+    std::fprintf(stderr, "load: %s\n", parts.status().ToString().c_str());
+    std::exit(1);
+  }
+  const double gflop = VisionGflopPerImage(parts->config);
+  for (int b : args.batches) {
+    c10::InferenceMode guard;
+    at::Tensor pixels = at::randn({b, 3, 224, 224});
+    double t = TimePerRun([&] {
+      auto out = parts->vision->Forward(pixels, false);
+      if (!out.ok()) std::abort();
+    }, args.seconds);
+    double ips = b / t;
+    std::printf("image  %-4s batch %3d  %8.1f img/s  %8.2f ms/batch  %7.1f GFLOP/s  %.2f of GEMM\n",
+                dtype_name.c_str(), b, ips, t * 1e3, ips * gflop, ips * gflop / gemm_gflops);
+  }
+}
+
+// bfloat16 vs float32 image embeddings of the same random pixels (the
+// weights are random, so this shows the arithmetic, not a real model's
+// ranking stability).
+void ReportBf16Deviation(const std::string& dir, const Args& args) {
+  auto f32 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kFloat, args.threads), true, false);
+  auto bf16 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kBFloat16, args.threads), true, false);
+  if (!f32.ok() || !bf16.ok()) std::exit(1);
+  c10::InferenceMode guard;
+  at::Tensor pixels = at::randn({8, 3, 224, 224});
+  at::Tensor a = f32->vision->Forward(pixels, false)->image_embeds;
+  at::Tensor b = bf16->vision->Forward(pixels, false)->image_embeds;
+  at::Tensor cos = (a / a.norm(2, -1, true) * (b / b.norm(2, -1, true))).sum(-1);
+  std::printf("bf16 vs fp32 image_embeds (8 random images): min cosine %.5f, max abs %.3g (|x| max %.3g)\n",
+              cos.min().item<double>(), (a - b).abs().max().item<double>(), a.abs().max().item<double>());
+}
+
+void BenchText(const std::string& dir, const Args& args, const std::string& dtype_name) {
+  using photoidx::models::DType;
+  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
+                                   .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
+                                   .threads = args.threads};
+  auto text = photoidx::models::clip::LoadClipTextEmbedder(o);
+  if (!text.ok()) {
+    std::fprintf(stderr, "load text: %s\n", text.status().ToString().c_str());
+    std::exit(1);
+  }
+  const std::vector<std::string> query = {"a photo of a dog playing in the snow"};
+  size_t tokens = (*text)->Tokenize(query[0]).size();
+  double t = TimePerRun([&] {
+    if (!(*text)->EmbedTexts(query).ok()) std::abort();
+  }, args.seconds, 10);
+  std::printf("text   %-4s one query (%zu tokens): %7.2f ms\n", dtype_name.c_str(), tokens, t * 1e3);
+
+  auto parts = photoidx::models::clip::LoadClipModel(
+      dir, CpuPlacement(ParseDType(dtype_name), args.threads), false, true);
+  at::Tensor ids = at::full({1, 77}, 49407, at::kLong);
+  ids.narrow(1, 0, 8).fill_(320);
+  ids[0][0] = 49406;
+  c10::InferenceMode guard;
+  double full = TimePerRun([&] {
+    if (!parts->text->Forward(ids, at::Tensor(), {.full_length = true}).ok()) std::abort();
+  }, args.seconds, 10);
+  std::printf("text   %-4s same query over all 77 positions: %7.2f ms (tower only)\n",
+              dtype_name.c_str(), full * 1e3);
+}
+
+void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& dtype_name) {
+  using photoidx::models::DType;
+  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
+                                   .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
+                                   .threads = args.threads};
+  auto emb = photoidx::models::clip::LoadClipImageEmbedder(o);
+  if (!emb.ok()) std::exit(1);
+  std::vector<photoidx::image::Image> images(32);
+  at::Tensor noise = at::randint(0, 256, {427, 640, 3}, at::kByte);
+  for (auto& im : images) {
+    im.width = 640;
+    im.height = 427;
+    im.pixels.assign(noise.data_ptr<uint8_t>(), noise.data_ptr<uint8_t>() + noise.numel());
+  }
+  std::vector<const photoidx::image::Image*> ptrs;
+  for (const auto& im : images) ptrs.push_back(&im);
+  double t = TimePerRun([&] {
+    if (!(*emb)->EmbedImages(ptrs).ok()) std::abort();
+  }, args.seconds);
+  std::printf("e2e    %-4s batch 32 of 640x427 RGB (preprocess + tower): %.1f img/s\n",
+              dtype_name.c_str(), 32 / t);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = ParseArgs(argc, argv);
+  int threads = photoidx::models::torchutil::SetTorchThreads(args.threads);
+  std::printf("clip_bench: ViT-B/32 shapes, random weights; %d threads, cpu bf16 native: %s\n",
+              threads, photoidx::models::torchutil::CpuHasNativeBf16() ? "yes" : "no");
+  auto t0 = Clock::now();
+  std::string dir = WriteModel();
+  std::printf("wrote %s in %.1f s\n", dir.c_str(),
+              std::chrono::duration<double>(Clock::now() - t0).count());
+
+  ReportLoadRss(dir, args.threads);
+  for (const std::string& d : args.dtypes) {
+    at::ScalarType dt = ParseDType(d);
+    double cube = GemmGflops(1024, 1024, 1024, dt, args.seconds / 2);
+    double linear = GemmGflops(1600, 768, 3072, dt, args.seconds / 2);
+    std::printf("gemm   %-4s 1024^3: %7.1f GFLOP/s   ViT linear 1600x768x3072: %7.1f GFLOP/s\n",
+                d.c_str(), cube, linear);
+    BenchImages(dir, args, d, linear);
+    BenchText(dir, args, d);
+    if (args.end_to_end) BenchEndToEnd(dir, args, d);
+  }
+  bool both = std::find(args.dtypes.begin(), args.dtypes.end(), "bf16") != args.dtypes.end() &&
+              std::find(args.dtypes.begin(), args.dtypes.end(), "fp32") != args.dtypes.end();
+  if (both) ReportBf16Deviation(dir, args);
+  std::filesystem::remove_all(dir);
+  return 0;
+}

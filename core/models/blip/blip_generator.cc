@@ -1,0 +1,170 @@
+// Port of BlipForConditionalGeneration.generate (modeling_blip.py, v4.40):
+// image states -> cross-attention keys/values once -> greedy or beam search.
+#include "core/models/blip/blip_generator.h"
+
+#include <algorithm>
+
+#include <c10/core/InferenceMode.h>
+
+#include "core/models/blip/beam_search.h"
+#include "core/models/blip/greedy.h"
+#include "core/models/torch/state_dict.h"
+#include "core/models/torch/torch_error.h"
+
+namespace photoidx::models::blip {
+namespace {
+
+bool IsIdentity(const at::Tensor& index, int64_t rows) {
+  if (index.numel() != rows) return false;
+  const int64_t* p = index.data_ptr<int64_t>();
+  for (int64_t i = 0; i < rows; ++i) {
+    if (p[i] != i) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<int64_t> DecoderPrompt(const std::vector<int64_t>& encoded, int64_t bos_token_id) {
+  if (encoded.empty()) return {bos_token_id};
+  std::vector<int64_t> ids(encoded.begin(), encoded.end() - 1);
+  if (ids.empty()) return {bos_token_id};
+  ids[0] = bos_token_id;
+  return ids;
+}
+
+Result<std::unique_ptr<BlipGenerator>> BlipGenerator::Load(
+    const BlipConfig& config, std::shared_ptr<const hf::SafeTensors> weights,
+    const at::Device& device, at::ScalarType dtype) {
+  PHOTOIDX_RETURN_IF_ERROR(ValidateBlipConfig(config, weights->path()));
+  std::unique_ptr<BlipGenerator> model(new BlipGenerator(config, device, dtype));
+  torchutil::StrictLoader loader(std::move(weights), dtype, device);
+  model->vision_.Declare(config.vision, &loader);
+  model->decoder_.Declare(config.text, &loader);
+  PHOTOIDX_RETURN_IF_ERROR(loader.Finish());
+  PHOTOIDX_RETURN_IF_ERROR(
+      torchutil::CatchTorch("blip: preparing weights", [&] { model->decoder_.FinishLoad(); }));
+  return model;
+}
+
+Result<std::unique_ptr<BlipGenerator>> BlipGenerator::LoadDir(const std::string& dir,
+                                                              const at::Device& device,
+                                                              at::ScalarType dtype) {
+  PHOTOIDX_ASSIGN_OR_RETURN(BlipConfig config, LoadBlipConfig(dir + "/config.json"));
+  PHOTOIDX_ASSIGN_OR_RETURN(std::shared_ptr<hf::SafeTensors> weights,
+                            hf::SafeTensors::Open(dir + "/model.safetensors"));
+  return Load(config, std::move(weights), device, dtype);
+}
+
+Result<at::Tensor> BlipGenerator::EncodeImages(const at::Tensor& pixel_values) const {
+  // On the CPU one image at a time: a batch's activations (attention scores
+  // [B, 12, 577, 577], MLP [B*577, 3072]) exceed glibc's 32 MB mmap
+  // threshold, so every such tensor is fresh mmapped memory that page-faults
+  // on first touch; per image they stay in the reused heap (and in cache).
+  // Measured on 2 cores: batched attention 3x slower than per image.
+  at::Tensor out;
+  PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("blip vision forward", [&] {
+    c10::InferenceMode guard;
+    const int64_t n = pixel_values.size(0);
+    const int64_t chunk = device_.is_cpu() ? 1 : std::max<int64_t>(n, 1);
+    std::vector<at::Tensor> parts;
+    for (int64_t i = 0; i < n; i += chunk) {
+      at::Tensor part = pixel_values.narrow(0, i, std::min(chunk, n - i)).to(device_);
+      parts.push_back(vision_.Forward(part));
+    }
+    if (parts.empty()) {
+      out = at::empty({0, config_.vision.num_positions(), config_.vision.hidden_size},
+                      at::TensorOptions().device(device_));
+    } else {
+      out = parts.size() == 1 ? parts[0] : at::cat(parts);
+    }
+  }));
+  return out;
+}
+
+Status BlipGenerator::CheckOptions(const GenerateOptions& options) const {
+  const BlipTextConfig& t = config_.text;
+  if (options.num_beams < 1) {
+    return Status::InvalidArgument("blip generate", "num_beams must be >= 1");
+  }
+  if (options.prompt.empty()) {
+    return Status::InvalidArgument("blip generate", "the decoder prompt is empty");
+  }
+  for (int64_t id : options.prompt) {
+    if (id < 0 || id >= t.vocab_size) {
+      return Status::InvalidArgument("blip generate",
+                                     "prompt token id " + std::to_string(id) +
+                                         " outside the vocabulary");
+    }
+  }
+  const int64_t longest = std::max<int64_t>(options.max_length,
+                                            static_cast<int64_t>(options.prompt.size()) + 1);
+  if (longest > t.max_position_embeddings) {
+    return Status::InvalidArgument(
+        "blip generate", "max_length " + std::to_string(longest) + " exceeds the model's " +
+                             std::to_string(t.max_position_embeddings) + " positions");
+  }
+  if (options.num_beams > 1 && options.num_beams * 2 > t.vocab_size) {
+    return Status::InvalidArgument("blip generate", "num_beams too large for the vocabulary");
+  }
+  return Status::OK();
+}
+
+std::vector<Generated> BlipGenerator::Greedy(const BlipImageKV& image,
+                                             const GenerateOptions& options) const {
+  GreedyOptions greedy{.max_length = options.max_length,
+                       .min_length = options.min_length,
+                       .eos_token_id = config_.text.sep_token_id};
+  std::vector<Generated> out;
+  for (auto& ids : GreedySearch(decoder_, image, options.prompt, greedy)) {
+    out.push_back(Generated{std::move(ids), 0.0});
+  }
+  return out;
+}
+
+std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
+                                           const GenerateOptions& options) const {
+  const int64_t n = image.images(), nb = options.num_beams;
+  const int64_t prompt_len = static_cast<int64_t>(options.prompt.size());
+  BeamSearchOptions beam{.num_beams = options.num_beams,
+                         .max_length = options.max_length,
+                         .min_length = options.min_length,
+                         .length_penalty = options.length_penalty,
+                         .eos_token_id = config_.text.sep_token_id};
+  // The prompt runs once per image; its logits and cache are then copied to
+  // every beam (transformers runs the num_beams identical rows).
+  BlipKVCache cache = decoder_.NewCache(n, std::max<int64_t>(options.max_length, prompt_len + 1));
+  at::Tensor prompt = at::tensor(options.prompt, at::TensorOptions().dtype(at::kLong))
+                          .view({1, -1}).expand({n, -1}).contiguous().to(device_);
+  at::Tensor logits = decoder_.Step(prompt, image, &cache);
+  at::Tensor expand = at::arange(n, at::TensorOptions().dtype(at::kLong).device(device_))
+                          .repeat_interleave(nb);
+  cache.Select(expand);
+  BlipImageKV rows_image = image;
+  auto next_logits = [&](const BeamSearch::Next& next) {
+    if (!IsIdentity(next.source_rows, cache.rows())) cache.Select(next.source_rows.to(device_));
+    if (next.items_changed) rows_image = rows_image.Select(next.kept_items.to(device_));
+    return decoder_.Step(next.tokens.to(device_).view({-1, 1}), rows_image, &cache);
+  };
+  std::vector<Generated> out;
+  for (BeamHypothesis& h : RunBeamSearch(n, options.prompt, beam,
+                                         logits.index_select(0, expand), next_logits)) {
+    out.push_back(Generated{std::move(h.ids), h.score});
+  }
+  return out;
+}
+
+Result<std::vector<Generated>> BlipGenerator::Generate(const at::Tensor& image_states,
+                                                       const GenerateOptions& options) const {
+  PHOTOIDX_RETURN_IF_ERROR(CheckOptions(options));
+  std::vector<Generated> out;
+  PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("blip generate", [&] {
+    c10::InferenceMode guard;
+    if (image_states.size(0) == 0) return;
+    BlipImageKV image = decoder_.ProjectImage(image_states.to(device_));
+    out = options.num_beams == 1 ? Greedy(image, options) : Beam(image, options);
+  }));
+  return out;
+}
+
+}  // namespace photoidx::models::blip

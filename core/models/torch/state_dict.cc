@@ -1,0 +1,145 @@
+#include "core/models/torch/state_dict.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "core/models/torch/torch_error.h"
+
+namespace photoidx::models::torchutil {
+namespace {
+
+// How many names one message lists per category before "... and N more".
+constexpr size_t kMaxNamesPerList = 20;
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < kMaxNamesPerList; ++i) {
+    if (i) out += ", ";
+    out += names[i];
+  }
+  if (names.size() > kMaxNamesPerList) {
+    out += " ... and " + std::to_string(names.size() - kMaxNamesPerList) + " more";
+  }
+  return out;
+}
+
+}  // namespace
+
+at::ScalarType ToScalarType(hf::DType dtype) {
+  switch (dtype) {
+    case hf::DType::kF32: return at::kFloat;
+    case hf::DType::kF16: return at::kHalf;
+    case hf::DType::kBF16: return at::kBFloat16;
+    case hf::DType::kI64: return at::kLong;
+    case hf::DType::kI32: return at::kInt;
+    case hf::DType::kU8: return at::kByte;
+    case hf::DType::kBool: return at::kBool;
+    case hf::DType::kF64: return at::kDouble;
+  }
+  return at::kFloat;
+}
+
+bool IsFloatingDType(hf::DType dtype) {
+  return dtype == hf::DType::kF32 || dtype == hf::DType::kF16 || dtype == hf::DType::kBF16 ||
+         dtype == hf::DType::kF64;
+}
+
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
+Result<at::Tensor> ToTensor(const hf::TensorView& view, at::ScalarType dtype,
+                            const at::Device& device) {
+  at::Tensor out;
+  Status st = CatchTorch("loading tensor '" + view.name + "'", [&] {
+    at::ScalarType src_type = ToScalarType(view.dtype);
+    auto cpu = at::TensorOptions().dtype(src_type).device(at::kCPU);
+    size_t elem = hf::DTypeSize(view.dtype);
+    at::Tensor src;
+    if (reinterpret_cast<uintptr_t>(view.data) % elem == 0) {
+      // from_blob does not take ownership; the copy below detaches from it.
+      src = at::from_blob(const_cast<uint8_t*>(view.data), view.shape, cpu);
+    } else {
+      // Kernels may assume element alignment: copy the bytes out first.
+      src = at::empty(view.shape, cpu);
+      if (view.nbytes) std::memcpy(src.data_ptr(), view.data, view.nbytes);
+    }
+    // copy=true: even a same-dtype CPU request gets memory of its own.
+    out = src.to(device, dtype, /*non_blocking=*/false, /*copy=*/true).contiguous();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+StrictLoader::StrictLoader(std::shared_ptr<const hf::SafeTensors> weights, at::ScalarType dtype,
+                           at::Device device)
+    : weights_(std::move(weights)), dtype_(dtype), device_(device) {}
+
+void StrictLoader::Expect(const std::string& name, std::vector<int64_t> shape, at::Tensor* dest) {
+  Expect(name, std::move(shape), dest, dtype_);
+}
+
+void StrictLoader::Expect(const std::string& name, std::vector<int64_t> shape, at::Tensor* dest,
+                          at::ScalarType dtype) {
+  requests_.push_back(Request{name, std::move(shape), dest, dtype});
+}
+
+void StrictLoader::Optional(const std::string& name) { optional_.push_back(name); }
+
+std::vector<std::string> StrictLoader::Validate() const {
+  std::vector<std::string> missing, bad_shape, bad_dtype, unexpected;
+  std::set<std::string, std::less<>> known(optional_.begin(), optional_.end());
+  for (const Request& r : requests_) {
+    known.insert(r.name);
+    const hf::TensorView* t = weights_->Find(r.name);
+    if (t == nullptr) {
+      missing.push_back(r.name);
+      continue;
+    }
+    if (!IsFloatingDType(t->dtype)) {
+      bad_dtype.push_back(r.name + " is " + hf::DTypeName(t->dtype) +
+                          ", expected a floating-point type (F32, F16, BF16)");
+    }
+    if (t->shape != r.shape) {
+      bad_shape.push_back(r.name + " has shape " + ShapeString(t->shape) + ", expected " +
+                          ShapeString(r.shape));
+    }
+  }
+  for (const hf::TensorView& t : weights_->tensors()) {
+    if (!known.count(t.name)) unexpected.push_back(t.name);
+  }
+  std::vector<std::string> problems;
+  if (!missing.empty()) {
+    problems.push_back(std::to_string(missing.size()) + " missing tensor(s): " +
+                       JoinNames(missing));
+  }
+  if (!bad_shape.empty()) problems.push_back("wrong shape: " + JoinNames(bad_shape));
+  if (!bad_dtype.empty()) problems.push_back("wrong dtype: " + JoinNames(bad_dtype));
+  if (!unexpected.empty()) {
+    problems.push_back(std::to_string(unexpected.size()) + " unexpected tensor(s): " +
+                       JoinNames(unexpected));
+  }
+  return problems;
+}
+
+Status StrictLoader::Finish() {
+  std::vector<std::string> problems = Validate();
+  if (!problems.empty()) {
+    std::string msg;
+    for (const std::string& p : problems) msg += (msg.empty() ? "" : "; ") + p;
+    return Status::Corruption(weights_->path(), msg);
+  }
+  for (const Request& r : requests_) {
+    if (r.dest == nullptr) continue;
+    PHOTOIDX_ASSIGN_OR_RETURN(*r.dest, ToTensor(*weights_->Find(r.name), r.dtype, device_));
+  }
+  return Status::OK();
+}
+
+}  // namespace photoidx::models::torchutil

@@ -1,0 +1,100 @@
+// Helpers for the CLIP model tests: the two shared tiny checkpoints and
+// their reference outputs (tests/data/reference/*.expected.safetensors,
+// copied from ../shared/fixtures; see PROVENANCE.md there).
+#ifndef PHOTOIDX_TESTS_CORE_MODELS_CLIP_CLIP_TEST_UTIL_H_
+#define PHOTOIDX_TESTS_CORE_MODELS_CLIP_CLIP_TEST_UTIL_H_
+
+#include <memory>
+#include <string>
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "core/models/hf/safetensors.h"
+#include "core/models/torch/device.h"
+#include "core/models/torch/state_dict.h"
+#include "tests/testutil.h"
+
+namespace photoidx::models::clip::test {
+
+// Model names of the shared set (folders under tests/data/models).
+inline ::testing::internal::ParamGenerator<std::string> ClipModels() {
+  return ::testing::Values(std::string("clip-tiny-quickgelu"), std::string("clip-tiny-gelu-fp16"));
+}
+// gtest test-name suffix: "clip_tiny_quickgelu".
+inline std::string ModelTestName(const ::testing::TestParamInfo<std::string>& param) {
+  std::string n = param.param;
+  for (char& c : n) {
+    if (c == '-') c = '_';
+  }
+  return n;
+}
+
+inline std::string ModelDir(const std::string& model) {
+  return photoidx::test::DataPath("models/" + model);
+}
+
+inline torchutil::Placement CpuFp32() {
+  torchutil::Placement p;
+  p.device = at::kCPU;
+  p.dtype = at::kFloat;
+  p.threads = torchutil::SetTorchThreads(0);
+  return p;
+}
+
+// A safetensors file whose tensors are read as float32 / int64 CPU tensors.
+class TensorFile {
+ public:
+  explicit TensorFile(const std::string& path) {
+    auto r = hf::SafeTensors::Open(path);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) file_ = *r;
+  }
+  // Fails the test and returns an empty tensor when absent.
+  at::Tensor Get(const std::string& name) const {
+    const hf::TensorView* v = file_ ? file_->Find(name) : nullptr;
+    if (v == nullptr) {
+      ADD_FAILURE() << "no tensor " << name;
+      return at::zeros({0});
+    }
+    at::ScalarType type = v->dtype == hf::DType::kI64 ? at::kLong : at::kFloat;
+    auto t = torchutil::ToTensor(*v, type, at::kCPU);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? *t : at::zeros({0});
+  }
+
+ private:
+  std::shared_ptr<hf::SafeTensors> file_;
+};
+
+inline TensorFile Expected(const std::string& model) {
+  return TensorFile(photoidx::test::DataPath("reference/" + model + ".expected.safetensors"));
+}
+inline TensorFile PixelValues() {
+  return TensorFile(photoidx::test::DataPath("reference/clip-224.pixel_values.safetensors"));
+}
+
+// max |a - b|, both moved to float32 CPU.
+inline double MaxAbsDiff(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kCPU, at::kFloat) - b.to(at::kCPU, at::kFloat)).abs().max().item<double>();
+}
+
+// |a - b| <= atol + rtol * |b| everywhere, with a readable failure.
+inline ::testing::AssertionResult AllClose(const at::Tensor& actual, const at::Tensor& expected,
+                                           double atol, double rtol = 0) {
+  at::Tensor a = actual.to(at::kCPU, at::kFloat), e = expected.to(at::kCPU, at::kFloat);
+  if (a.sizes() != e.sizes()) {
+    return ::testing::AssertionFailure() << "shape " << a.sizes() << " != expected " << e.sizes();
+  }
+  at::Tensor excess = (a - e).abs() - (atol + rtol * e.abs());
+  if (excess.max().item<double>() <= 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "max abs diff " << MaxAbsDiff(a, e) << " > atol " << atol
+                                       << " (+ rtol " << rtol << ")";
+}
+
+// Rows divided by their L2 norm (no epsilon, as transformers).
+inline at::Tensor Normalize(const at::Tensor& x) { return x / x.norm(2, -1, true); }
+
+}  // namespace photoidx::models::clip::test
+
+#endif  // PHOTOIDX_TESTS_CORE_MODELS_CLIP_CLIP_TEST_UTIL_H_

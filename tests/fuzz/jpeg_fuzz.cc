@@ -1,0 +1,50 @@
+// libFuzzer entry for the JPEG adapter: any bytes must give a Status or an
+// image of exactly width * height * 3 bytes, never a crash, hang or leak.
+// The same input also runs through DecodeImage() (EXIF, orientation) when it
+// sniffs as JPEG.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/base/check.h"
+#include "core/image/decoder_internal.h"
+#include "core/image/image.h"
+
+namespace {
+
+using photoidx::image::DecodeOptions;
+
+void CheckImage(const photoidx::image::Image& img) {
+  PHOTOIDX_CHECK(img.width > 0 && img.height > 0);
+  PHOTOIDX_CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  photoidx::image::InitImageLibraries();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::span<const uint8_t> bytes(data, size);
+  DecodeOptions opt;
+  opt.max_pixels = 4'000'000;  // keeps libFuzzer's RSS limit meaningful
+  // The last byte picks a scale so that DCT scaling is fuzzed too.
+  opt.min_side = size > 0 ? (data[size - 1] % 4) * 64 : 0;
+  auto out = photoidx::image::internal::DecodeJpeg(bytes, opt);
+  if (out.ok()) {
+    CheckImage(out->image);
+    PHOTOIDX_CHECK(out->image.width <= out->full_width && out->image.height <= out->full_height);
+  } else {
+    PHOTOIDX_CHECK(!out.status().message().empty());
+  }
+  if (photoidx::image::SniffFormat(bytes) == photoidx::image::Format::kJpeg) {
+    auto d = photoidx::image::DecodeImage("fuzz", bytes, opt);
+    if (d.ok()) {
+      CheckImage(d->image);
+      PHOTOIDX_CHECK(d->metadata.orientation >= 1 && d->metadata.orientation <= 8);
+    }
+  }
+  return 0;
+}
