@@ -10,6 +10,9 @@ QUERY ?= a dog playing in the snow
 CLIP ?= tests/data/models/clip-tiny-quickgelu
 BLIP ?= tests/data/models/blip-tiny
 FUZZ_SECONDS ?= 60
+# ccache hits across clones in other folders (CI builds a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: deps configure build test sanitize fuzz bench run demo ci clean
 

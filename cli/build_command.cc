@@ -120,6 +120,9 @@ int RunBuildCommand(BuildFlags& flags, const GlobalOptions& global) {
   if (!st.ok()) {
     PrintError(st.ToString());
     if (st.code() == Status::Code::kAborted) return kExitFailure;
+    // A model that fails to load is a configuration error (exit 2); the
+    // files ingested before it are kept.
+    if (st.IsInvalidArgument()) return kExitUsage;
     return ExitCodeFor(st) == kExitUsage ? kExitFailure : ExitCodeFor(st);
   }
   return kExitOk;

@@ -1,18 +1,17 @@
 #include "cli/models.h"
 
 #include <CLI/CLI.hpp>
+#include <dlfcn.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <mutex>
 
 #include "core/metrics/memory.h"
-
-#ifdef PHOTOIDX_WITH_TORCH
-#include "core/models/blip/blip_model.h"
-#include "core/models/clip/clip_model.h"
 #include "core/models/hf/fingerprint.h"
 #include "core/models/hf/hub.h"
-#include "core/models/runtime.h"
-#endif
+#include "core/models/plugin/plugin_api.h"
 
 namespace photoidx::cli {
 namespace {
@@ -31,7 +30,6 @@ Result<models::ModelOptions> ToOptions(const std::string& dir, const ModelFlags&
   return o;
 }
 
-#ifdef PHOTOIDX_WITH_TORCH
 std::string FingerprintCachePath() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   const char* home = std::getenv("HOME");
@@ -40,18 +38,44 @@ std::string FingerprintCachePath() {
   return {};
 }
 
-Result<ResolvedModel> Resolve(const std::string& name, const ModelFlags& flags,
-                              const std::vector<std::string>& files) {
-  ResolvedModel m;
-  m.name = name;
-  PHOTOIDX_ASSIGN_OR_RETURN(m.dir, models::hf::ResolveModelDir(
-                                       name, models::hf::HubOptionsFromEnvironment(), files));
-  PHOTOIDX_ASSIGN_OR_RETURN(m.fingerprint,
-                            models::hf::ModelFingerprint(m.dir, {FingerprintCachePath()}));
-  PHOTOIDX_ASSIGN_OR_RETURN(m.options, ToOptions(m.dir, flags));
-  return m;
+// $PHOTOIDX_MODELS_PLUGIN, else libphotoidx_models.so next to the binary.
+std::string PluginPath() {
+  if (const char* env = std::getenv("PHOTOIDX_MODELS_PLUGIN"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::string exe(4096, '\0');
+  ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  if (n <= 0) return models::kPluginFile;
+  exe.resize(size_t(n));
+  return exe.substr(0, exe.rfind('/') + 1) + models::kPluginFile;
 }
-#endif
+
+std::atomic<const models::PluginApi*> g_loaded{nullptr};
+
+// Loads the plugin once (libtorch and all) and keeps it for the process.
+Result<const models::PluginApi*> Plugin() {
+  static std::once_flag once;
+  static const models::PluginApi* api = nullptr;
+  static std::string error;
+  std::call_once(once, [] {
+    const std::string path = PluginPath();
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      error = "model support is not available: cannot load " + path + " (" + ::dlerror() +
+              "); was photoidx built with PHOTOIDX_WITH_TORCH=ON?";
+      return;
+    }
+    auto entry = reinterpret_cast<models::PluginEntryFn>(::dlsym(handle, models::kPluginEntry));
+    if (entry == nullptr || entry()->version != models::kPluginVersion) {
+      error = path + " is not a photoidx model plugin of this version";
+      return;
+    }
+    api = entry();
+    g_loaded = api;
+  });
+  if (api == nullptr) return Status::NotSupported(error);
+  return api;
+}
 
 }  // namespace
 
@@ -66,65 +90,52 @@ void AddDeviceFlags(CLI::App& cmd, ModelFlags& f) {
       ->check(CLI::NonNegativeNumber);
 }
 
-#ifdef PHOTOIDX_WITH_TORCH
-
-Result<ResolvedModel> ResolveClip(const std::string& name, const ModelFlags& flags, bool text_only) {
-  return Resolve(name, flags,
-                 text_only ? models::clip::ClipTextModelFiles() : models::clip::ClipImageModelFiles());
+// Resolution and fingerprints are torch-free: a no-op rebuild never loads
+// the plugin. (The loaders check every tensor when the stage starts.)
+Result<ResolvedModel> ResolveClip(const std::string& name, const ModelFlags& flags, bool) {
+  return ResolveBlip(name, flags);
 }
 
 Result<ResolvedModel> ResolveBlip(const std::string& name, const ModelFlags& flags) {
-  return Resolve(name, flags, models::hf::DefaultModelFiles());
+  ResolvedModel m;
+  m.name = name;
+  PHOTOIDX_ASSIGN_OR_RETURN(m.dir, models::hf::ResolveModelDir(
+                                       name, models::hf::HubOptionsFromEnvironment()));
+  PHOTOIDX_ASSIGN_OR_RETURN(m.fingerprint,
+                            models::hf::ModelFingerprint(m.dir, {FingerprintCachePath()}));
+  PHOTOIDX_ASSIGN_OR_RETURN(m.options, ToOptions(m.dir, flags));
+  return m;
 }
 
 Result<std::unique_ptr<models::ImageEmbedder>> LoadImageEmbedder(const ResolvedModel& m) {
-  models::clip::ClipLoadOptions load;
-  load.fingerprint.cache_path = FingerprintCachePath();
-  return models::clip::LoadClipImageEmbedder(m.options, load);
+  PHOTOIDX_ASSIGN_OR_RETURN(const models::PluginApi* api, Plugin());
+  return api->load_image_embedder(m.options, FingerprintCachePath());
 }
 
 Result<std::unique_ptr<models::TextEmbedder>> LoadTextEmbedder(const ResolvedModel& m) {
-  models::clip::ClipLoadOptions load;
-  load.fingerprint.cache_path = FingerprintCachePath();
-  return models::clip::LoadClipTextEmbedder(m.options, load);
+  PHOTOIDX_ASSIGN_OR_RETURN(const models::PluginApi* api, Plugin());
+  return api->load_text_embedder(m.options, FingerprintCachePath());
 }
 
 Result<std::unique_ptr<models::Captioner>> LoadCaptioner(const ResolvedModel& m) {
-  models::blip::BlipLoadOptions load;
-  load.fingerprint.cache_path = FingerprintCachePath();
-  return models::blip::LoadBlipCaptioner(m.options, load);
+  PHOTOIDX_ASSIGN_OR_RETURN(const models::PluginApi* api, Plugin());
+  return api->load_captioner(m.options, FingerprintCachePath());
 }
 
 std::function<void()> InstallAcceleratorHooks() {
+  // Probing memory must not load libtorch: only ask once the plugin is in.
   metrics::SetAcceleratorProbe([] {
-    models::AcceleratorMemory m = models::QueryAcceleratorMemory();
+    const models::PluginApi* api = g_loaded.load();
+    if (api == nullptr) return metrics::AcceleratorMemory{};
+    models::PluginMemory m = api->query_memory();
     return metrics::AcceleratorMemory{m.available, m.allocated, m.reserved, m.peak};
   });
   return [] {
-    models::ReleaseAcceleratorCache();
-    models::ResetAcceleratorPeak();
+    const models::PluginApi* api = g_loaded.load();
+    if (api == nullptr) return;
+    api->release_cache();
+    api->reset_peak();
   };
 }
-
-#else  // !PHOTOIDX_WITH_TORCH
-
-namespace {
-Status NoModels() {
-  return Status::NotSupported("this photoidx was built without model support (PHOTOIDX_WITH_TORCH=OFF)");
-}
-}  // namespace
-
-Result<ResolvedModel> ResolveClip(const std::string&, const ModelFlags&, bool) { return NoModels(); }
-Result<ResolvedModel> ResolveBlip(const std::string&, const ModelFlags&) { return NoModels(); }
-Result<std::unique_ptr<models::ImageEmbedder>> LoadImageEmbedder(const ResolvedModel&) {
-  return NoModels();
-}
-Result<std::unique_ptr<models::TextEmbedder>> LoadTextEmbedder(const ResolvedModel&) {
-  return NoModels();
-}
-Result<std::unique_ptr<models::Captioner>> LoadCaptioner(const ResolvedModel&) { return NoModels(); }
-std::function<void()> InstallAcceleratorHooks() { return [] {}; }
-
-#endif
 
 }  // namespace photoidx::cli

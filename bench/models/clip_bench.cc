@@ -17,6 +17,11 @@
 // Usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16]
 //                   [--batches 1,8,32] [--end-to-end]
 // Set the BLAS to OpenBLAS-openmp first (TOOLCHAIN.md "BLAS trap").
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,12 +34,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <malloc.h>
-
-#include <ATen/ATen.h>
-#include <ATen/Parallel.h>
-#include <c10/core/InferenceMode.h>
 
 #include "core/models/clip/clip_loader.h"
 #include "core/models/clip/clip_model.h"
@@ -72,16 +71,21 @@ Args ParseArgs(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--seconds") a.seconds = std::stod(next());
-    else if (k == "--dtypes") a.dtypes = Split(next());
+    if (k == "--threads")
+      a.threads = std::stoi(next());
+    else if (k == "--seconds")
+      a.seconds = std::stod(next());
+    else if (k == "--dtypes")
+      a.dtypes = Split(next());
     else if (k == "--batches") {
       a.batches.clear();
       for (const auto& b : Split(next())) a.batches.push_back(std::stoi(b));
-    } else if (k == "--end-to-end") a.end_to_end = true;
+    } else if (k == "--end-to-end")
+      a.end_to_end = true;
     else {
-      std::fprintf(stderr, "usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16] "
-                           "[--batches 1,8,32] [--end-to-end]\n");
+      std::fprintf(stderr,
+                   "usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16] "
+                   "[--batches 1,8,32] [--end-to-end]\n");
       std::exit(2);
     }
   }
@@ -175,7 +179,8 @@ void WriteSafetensors(const std::string& path, const std::vector<TensorSpec>& sp
     at::Tensor v = t.std < 0 ? at::full(t.shape, t.value) : at::randn(t.shape) * t.std;
     int64_t bytes = v.numel() * 4;
     header += ",\"" + t.name + "\":{\"dtype\":\"F32\",\"shape\":" + ShapeJson(t.shape) +
-              ",\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+              ",\"data_offsets\":[" + std::to_string(offset) + "," +
+              std::to_string(offset + bytes) + "]}";
     offset += bytes;
     data.push_back(v.contiguous());
   }
@@ -197,7 +202,8 @@ void CopyFile(const std::string& from, const std::string& to) {
 // The random ViT-B/32 folder; tokenizer and preprocessor files come from
 // the tiny fixture model (the real OpenAI files).
 std::string WriteModel() {
-  std::string dir = (std::filesystem::temp_directory_path() / "photoidx-clip-bench-vitb32").string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / "photoidx-clip-bench-vitb32").string();
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/config.json")
       << "{\"architectures\":[\"CLIPModel\"],\"model_type\":\"clip\",\"projection_dim\":512,"
@@ -216,8 +222,10 @@ std::string WriteModel() {
 // RSS growth from loading each embedder alone (float32), measured before
 // anything else ran so that freed heap pages do not blur it.
 void ReportLoadRss(const std::string& dir, int threads) {
-  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
-                                   .dtype = photoidx::models::DType::kFp32, .threads = threads};
+  photoidx::models::ModelOptions o{.model = dir,
+                                   .device = photoidx::models::Device::kCpu,
+                                   .dtype = photoidx::models::DType::kFp32,
+                                   .threads = threads};
   malloc_trim(0);
   double base = RssMiB();
   {
@@ -265,7 +273,8 @@ double VisionGflopPerImage(const ClipConfig& c) {
   const double n = c.vision.patches_per_side() * c.vision.patches_per_side(), s = n + 1;
   const double p = c.vision.patch_size;
   double per_layer = 2 * s * (4 * h * h + 2 * h * f) + 4 * s * s * h;
-  return (2 * n * 3 * p * p * h + c.vision.num_hidden_layers * per_layer + 2 * h * c.projection_dim) /
+  return (2 * n * 3 * p * p * h + c.vision.num_hidden_layers * per_layer +
+          2 * h * c.projection_dim) /
          1e9;
 }
 
@@ -288,10 +297,12 @@ void BenchImages(const std::string& dir, const Args& args, const std::string& dt
   for (int b : args.batches) {
     c10::InferenceMode guard;
     at::Tensor pixels = at::randn({b, 3, 224, 224});
-    double t = TimePerRun([&] {
-      auto out = parts->vision->Forward(pixels, false);
-      if (!out.ok()) std::abort();
-    }, args.seconds);
+    double t = TimePerRun(
+        [&] {
+          auto out = parts->vision->Forward(pixels, false);
+          if (!out.ok()) std::abort();
+        },
+        args.seconds);
     double ips = b / t;
     std::printf("image  %-4s batch %3d  %8.1f img/s  %8.2f ms/batch  %7.1f GFLOP/s  %.2f of GEMM\n",
                 dtype_name.c_str(), b, ips, t * 1e3, ips * gflop, ips * gflop / gemm_gflops);
@@ -302,21 +313,25 @@ void BenchImages(const std::string& dir, const Args& args, const std::string& dt
 // weights are random, so this shows the arithmetic, not a real model's
 // ranking stability).
 void ReportBf16Deviation(const std::string& dir, const Args& args) {
-  auto f32 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kFloat, args.threads), true, false);
-  auto bf16 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kBFloat16, args.threads), true, false);
+  auto f32 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kFloat, args.threads),
+                                                   true, false);
+  auto bf16 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kBFloat16, args.threads),
+                                                    true, false);
   if (!f32.ok() || !bf16.ok()) std::exit(1);
   c10::InferenceMode guard;
   at::Tensor pixels = at::randn({8, 3, 224, 224});
   at::Tensor a = f32->vision->Forward(pixels, false)->image_embeds;
   at::Tensor b = bf16->vision->Forward(pixels, false)->image_embeds;
   at::Tensor cos = (a / a.norm(2, -1, true) * (b / b.norm(2, -1, true))).sum(-1);
-  std::printf("bf16 vs fp32 image_embeds (8 random images): min cosine %.5f, max abs %.3g (|x| max %.3g)\n",
-              cos.min().item<double>(), (a - b).abs().max().item<double>(), a.abs().max().item<double>());
+  std::printf(
+      "bf16 vs fp32 image_embeds (8 random images): min cosine %.5f, max abs %.3g (|x| max %.3g)\n",
+      cos.min().item<double>(), (a - b).abs().max().item<double>(), a.abs().max().item<double>());
 }
 
 void BenchText(const std::string& dir, const Args& args, const std::string& dtype_name) {
   using photoidx::models::DType;
-  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
+  photoidx::models::ModelOptions o{.model = dir,
+                                   .device = photoidx::models::Device::kCpu,
                                    .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
                                    .threads = args.threads};
   auto text = photoidx::models::clip::LoadClipTextEmbedder(o);
@@ -326,10 +341,13 @@ void BenchText(const std::string& dir, const Args& args, const std::string& dtyp
   }
   const std::vector<std::string> query = {"a photo of a dog playing in the snow"};
   size_t tokens = (*text)->Tokenize(query[0]).size();
-  double t = TimePerRun([&] {
-    if (!(*text)->EmbedTexts(query).ok()) std::abort();
-  }, args.seconds, 10);
-  std::printf("text   %-4s one query (%zu tokens): %7.2f ms\n", dtype_name.c_str(), tokens, t * 1e3);
+  double t = TimePerRun(
+      [&] {
+        if (!(*text)->EmbedTexts(query).ok()) std::abort();
+      },
+      args.seconds, 10);
+  std::printf("text   %-4s one query (%zu tokens): %7.2f ms\n", dtype_name.c_str(), tokens,
+              t * 1e3);
 
   auto parts = photoidx::models::clip::LoadClipModel(
       dir, CpuPlacement(ParseDType(dtype_name), args.threads), false, true);
@@ -337,16 +355,19 @@ void BenchText(const std::string& dir, const Args& args, const std::string& dtyp
   ids.narrow(1, 0, 8).fill_(320);
   ids[0][0] = 49406;
   c10::InferenceMode guard;
-  double full = TimePerRun([&] {
-    if (!parts->text->Forward(ids, at::Tensor(), {.full_length = true}).ok()) std::abort();
-  }, args.seconds, 10);
+  double full = TimePerRun(
+      [&] {
+        if (!parts->text->Forward(ids, at::Tensor(), {.full_length = true}).ok()) std::abort();
+      },
+      args.seconds, 10);
   std::printf("text   %-4s same query over all 77 positions: %7.2f ms (tower only)\n",
               dtype_name.c_str(), full * 1e3);
 }
 
 void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& dtype_name) {
   using photoidx::models::DType;
-  photoidx::models::ModelOptions o{.model = dir, .device = photoidx::models::Device::kCpu,
+  photoidx::models::ModelOptions o{.model = dir,
+                                   .device = photoidx::models::Device::kCpu,
                                    .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
                                    .threads = args.threads};
   auto emb = photoidx::models::clip::LoadClipImageEmbedder(o);
@@ -360,9 +381,11 @@ void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& 
   }
   std::vector<const photoidx::image::Image*> ptrs;
   for (const auto& im : images) ptrs.push_back(&im);
-  double t = TimePerRun([&] {
-    if (!(*emb)->EmbedImages(ptrs).ok()) std::abort();
-  }, args.seconds);
+  double t = TimePerRun(
+      [&] {
+        if (!(*emb)->EmbedImages(ptrs).ok()) std::abort();
+      },
+      args.seconds);
   std::printf("e2e    %-4s batch 32 of 640x427 RGB (preprocess + tower): %.1f img/s\n",
               dtype_name.c_str(), 32 / t);
 }

@@ -95,6 +95,17 @@ Status BatchLoop(RunContext& ctx, const char* name, std::vector<const PendingIte
   return Status::OK();
 }
 
+// A model that cannot be loaded is a configuration error of the whole run
+// (InvalidArgument, exit code 2), never a per-file failure.
+template <typename Load>
+auto LoadModel(const Load& load, const std::string& name) -> decltype(load()) {
+  auto model = load();
+  if (!model.ok()) {
+    return Status::InvalidArgument("cannot load model " + name, model.status().ToString());
+  }
+  return model;
+}
+
 std::vector<const image::Image*> Pointers(const DecodedBatch& b) {
   std::vector<const image::Image*> out;
   for (const auto& img : b.images) out.push_back(&img);
@@ -119,7 +130,8 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
   {
     metrics::ScopedStage stage("embed", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
-      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::ImageEmbedder> model, spec.load());
+      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::ImageEmbedder> model,
+                                LoadModel(spec.load, spec.name));
       const models::ModelInfo info = model->info();
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "clip", info.dim));
       auto run_batch = [&](DecodedBatch& batch) -> Status {
@@ -167,7 +179,8 @@ Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents
   {
     metrics::ScopedStage stage("caption", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
-      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::Captioner> model, spec.load());
+      PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::Captioner> model,
+                                LoadModel(spec.load, spec.name));
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "blip", 0));
       auto run_batch = [&](DecodedBatch& batch) -> Status {
         auto ptrs = Pointers(batch);

@@ -159,11 +159,15 @@ TEST_F(ModelsE2ETest, BrokenModelFolderIsExitTwoBeforeWork) {
   std::ofstream(broken + "/model.safetensors") << "garbage";
   RunResult r = RunPhotoidx("build " + Quote(lib_) + " --index " + Quote(index_) +
                             " --no-captions --clip-model " + Quote(broken));
-  // The fingerprint is computed up front, the weights checked at load.
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(RunPhotoidx("build " + Quote(lib_) + " --index " + Quote(index_) +
+  // The weights are checked when the stage loads the model: exit code 2,
+  // one message naming the model, nothing embedded.
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("cannot load model"), std::string::npos) << r.err;
+  // A model folder that does not exist is refused before any work.
+  const std::string fresh = tmp_.Join("fresh.db");
+  EXPECT_EQ(RunPhotoidx("build " + Quote(lib_) + " --index " + Quote(fresh) +
                         " --clip-model " + Quote(tmp_.Join("nope"))).exit_code, 2);
-  EXPECT_FALSE(fsys::exists(index_));
+  EXPECT_FALSE(fsys::exists(fresh));
 }
 
 }  // namespace

@@ -23,10 +23,13 @@ at::Tensor Attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
     if (mask.defined()) scores.add_(mask);
     return at::matmul(at::softmax(scores, -1), v);
   }
-  at::Tensor scores = at::matmul(q.to(dtype), k.to(dtype).transpose(-1, -2)).to(at::kFloat);
-  if (mask.defined()) scores.add_(mask);
-  at::Tensor probs = at::softmax(scores, -1).to(dtype);
-  return at::matmul(probs, v.to(dtype));
+  // Reduced precision: the scores come out of the matmul rounded and the
+  // probabilities go into the next one rounded anyway, so softmax runs on
+  // the reduced tensor (its kernels accumulate in float32) instead of two
+  // conversion passes over the largest activation of the model.
+  at::Tensor scores = at::matmul(q.to(dtype), k.to(dtype).transpose(-1, -2));
+  if (mask.defined()) scores.add_(mask.to(dtype));
+  return at::matmul(at::softmax(scores, -1), v.to(dtype));
 }
 
 }  // namespace photoidx::models::blip

@@ -28,7 +28,7 @@ at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
 at::Tensor Gelu(const at::Tensor& x);
 
 // softmax(q k^T + mask) v for q [..., Lq, d] (already scaled), k/v [..., Lk, d],
-// computed with the matmuls in `dtype` and the softmax in float32. `mask`
+// computed with the matmuls in `dtype` (softmax accumulating in float32). `mask`
 // is undefined or a float32 tensor broadcastable to [..., Lq, Lk]
 // (additive). Returns [..., Lq, d] in `dtype`.
 at::Tensor Attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

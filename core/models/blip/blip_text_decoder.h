@@ -32,7 +32,9 @@
 
 namespace photoidx::models::blip {
 
-// Cross-attention keys/values of every layer for a set of images.
+// Cross-attention keys/values of every layer for a set of images. Memory:
+// 2 x layers x (N+1) x hidden per image in the compute dtype (BLIP-base:
+// 42.5 MB float32, 21 MB bfloat16), shared by all beams of the image.
 struct BlipImageKV {
   std::vector<at::Tensor> key, value;  // per layer [images, heads, Ne, d], compute dtype
 

@@ -28,13 +28,13 @@ Status ParseTower(const JsonObject& obj, const ClipTowerConfig& defaults, ClipTo
                             obj.GetDouble("layer_norm_eps", defaults.layer_norm_eps));
   if (out->hidden_size <= 0 || out->intermediate_size <= 0 || out->num_hidden_layers <= 0 ||
       out->num_attention_heads <= 0 || !(out->layer_norm_eps > 0)) {
-    return Status::InvalidArgument(obj.where(), "sizes, layer counts and layer_norm_eps must be > 0");
+    return Status::InvalidArgument(obj.where(),
+                                   "sizes, layer counts and layer_norm_eps must be > 0");
   }
   if (out->hidden_size % out->num_attention_heads != 0) {
-    return Status::InvalidArgument(
-        obj.where(), "hidden_size " + std::to_string(out->hidden_size) +
-                         " is not divisible by num_attention_heads " +
-                         std::to_string(out->num_attention_heads));
+    return Status::InvalidArgument(obj.where(), "hidden_size " + std::to_string(out->hidden_size) +
+                                                    " is not divisible by num_attention_heads " +
+                                                    std::to_string(out->num_attention_heads));
   }
   return Status::OK();
 }
@@ -47,8 +47,10 @@ Result<JsonObject> TowerObject(const JsonObject& root, const std::string& key) {
 }
 
 Status ParseText(const JsonObject& obj, ClipTextConfig* text) {
-  ClipTowerConfig defaults{.hidden_size = 512, .intermediate_size = 2048,
-                           .num_hidden_layers = 12, .num_attention_heads = 8};
+  ClipTowerConfig defaults{.hidden_size = 512,
+                           .intermediate_size = 2048,
+                           .num_hidden_layers = 12,
+                           .num_attention_heads = 8};
   PHOTOIDX_RETURN_IF_ERROR(ParseTower(obj, defaults, text));
   PHOTOIDX_ASSIGN_OR_RETURN(text->vocab_size, obj.GetInt("vocab_size", 49408));
   PHOTOIDX_ASSIGN_OR_RETURN(text->max_position_embeddings,
@@ -57,14 +59,17 @@ Status ParseText(const JsonObject& obj, ClipTextConfig* text) {
   PHOTOIDX_ASSIGN_OR_RETURN(text->eos_token_id, obj.GetInt("eos_token_id", 49407));
   PHOTOIDX_ASSIGN_OR_RETURN(text->pad_token_id, obj.GetInt("pad_token_id", 1));
   if (text->vocab_size <= 0 || text->max_position_embeddings <= 1) {
-    return Status::InvalidArgument(obj.where(), "vocab_size and max_position_embeddings must be > 1");
+    return Status::InvalidArgument(obj.where(),
+                                   "vocab_size and max_position_embeddings must be > 1");
   }
   return Status::OK();
 }
 
 Status ParseVision(const JsonObject& obj, ClipVisionConfig* vision) {
-  ClipTowerConfig defaults{.hidden_size = 768, .intermediate_size = 3072,
-                           .num_hidden_layers = 12, .num_attention_heads = 12};
+  ClipTowerConfig defaults{.hidden_size = 768,
+                           .intermediate_size = 3072,
+                           .num_hidden_layers = 12,
+                           .num_attention_heads = 12};
   PHOTOIDX_RETURN_IF_ERROR(ParseTower(obj, defaults, vision));
   PHOTOIDX_ASSIGN_OR_RETURN(vision->image_size, obj.GetInt("image_size", 224));
   PHOTOIDX_ASSIGN_OR_RETURN(vision->patch_size, obj.GetInt("patch_size", 32));
@@ -73,8 +78,9 @@ Status ParseVision(const JsonObject& obj, ClipVisionConfig* vision) {
     return Status::InvalidArgument(obj.where(), "patch_size must be in 1..image_size");
   }
   if (vision->num_channels != 3) {
-    return Status::NotSupported(obj.where() + ".num_channels",
-                                std::to_string(vision->num_channels) + " (only RGB, 3, is supported)");
+    return Status::NotSupported(
+        obj.where() + ".num_channels",
+        std::to_string(vision->num_channels) + " (only RGB, 3, is supported)");
   }
   return Status::OK();
 }

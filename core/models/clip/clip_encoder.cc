@@ -1,8 +1,8 @@
 #include "core/models/clip/clip_encoder.h"
 
-#include <cmath>
-
 #include <torch/version.h>
+
+#include <cmath>
 
 namespace photoidx::models::clip {
 namespace {
@@ -81,7 +81,8 @@ at::Tensor ClipEncoder::Attention(const Layer& l, const at::Tensor& x, int64_t b
                                   const at::Tensor& mask) const {
   const int64_t heads = config_.num_attention_heads, hd = config_.head_dim();
   // [B*S, 3H] -> [3, B, heads, S, hd]
-  at::Tensor qkv = Linear(x, l.qkv_w, l.qkv_b).view({batch, seq, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+  at::Tensor qkv =
+      Linear(x, l.qkv_w, l.qkv_b).view({batch, seq, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
   at::Tensor ctx;  // [B, heads, S, hd]
 #if PHOTOIDX_HAVE_SDPA

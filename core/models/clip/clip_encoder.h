@@ -17,10 +17,10 @@
 #ifndef PHOTOIDX_CORE_MODELS_CLIP_CLIP_ENCODER_H_
 #define PHOTOIDX_CORE_MODELS_CLIP_CLIP_ENCODER_H_
 
+#include <ATen/ATen.h>
+
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "core/models/clip/clip_config.h"
 #include "core/models/torch/state_dict.h"
@@ -48,9 +48,9 @@ class ClipEncoder {
 
  private:
   struct Layer {
-    at::Tensor ln1_w, ln1_b, ln2_w, ln2_b;  // float32
+    at::Tensor ln1_w, ln1_b, ln2_w, ln2_b;    // float32
     at::Tensor q_w, q_b, k_w, k_b, v_w, v_b;  // until Finalize()
-    at::Tensor qkv_w, qkv_b;  // [3H, H], [3H]
+    at::Tensor qkv_w, qkv_b;                  // [3H, H], [3H]
     at::Tensor out_w, out_b, fc1_w, fc1_b, fc2_w, fc2_b;
   };
 

@@ -43,8 +43,9 @@ class ClipImageEmbedder final : public ImageEmbedder {
 
   const ModelInfo& info() const override { return info_; }
   int input_side() const override {
-    return pre_.shortest_edge > 0 ? pre_.shortest_edge
-                                  : std::min(preprocess::OutputHeight(pre_), preprocess::OutputWidth(pre_));
+    return pre_.shortest_edge > 0
+               ? pre_.shortest_edge
+               : std::min(preprocess::OutputHeight(pre_), preprocess::OutputWidth(pre_));
   }
 
   Result<std::vector<float>> EmbedImages(std::span<const image::Image* const> images) override {
@@ -61,8 +62,9 @@ class ClipImageEmbedder final : public ImageEmbedder {
   // torch intra-op threads.
   Status Preprocess(std::span<const image::Image* const> images, at::Tensor* pixels) const {
     const int64_t n = static_cast<int64_t>(images.size()), s = tower_->config().image_size;
-    PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch(
-        "clip preprocess", [&] { *pixels = at::empty({n, 3, s, s}, at::kFloat); }));
+    PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("clip preprocess", [&] {
+      *pixels = at::empty({n, 3, s, s}, at::kFloat);
+    }));
     float* base = pixels->data_ptr<float>();
     std::vector<Status> status(images.size());
     at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
@@ -85,7 +87,8 @@ class ClipImageEmbedder final : public ImageEmbedder {
 
 class ClipTextEmbedder final : public TextEmbedder {
  public:
-  ClipTextEmbedder(ModelInfo info, tokenizer::ClipTokenizer tok, std::unique_ptr<ClipTextTower> tower)
+  ClipTextEmbedder(ModelInfo info, tokenizer::ClipTokenizer tok,
+                   std::unique_ptr<ClipTextTower> tower)
       : info_(std::move(info)), tok_(std::move(tok)), tower_(std::move(tower)) {}
 
   const ModelInfo& info() const override { return info_; }
@@ -109,7 +112,8 @@ class ClipTextEmbedder final : public TextEmbedder {
       for (int64_t i = 0; i < n; ++i) {
         tokenizer::Encoding e = tok_.EncodeForModel(texts[i], static_cast<int>(len));
         std::copy(e.ids.begin(), e.ids.end(), ids.data_ptr<int64_t>() + i * len);
-        std::copy(e.attention_mask.begin(), e.attention_mask.end(), mask.data_ptr<int64_t>() + i * len);
+        std::copy(e.attention_mask.begin(), e.attention_mask.end(),
+                  mask.data_ptr<int64_t>() + i * len);
       }
     }));
     c10::InferenceMode guard;
@@ -147,9 +151,9 @@ const std::vector<std::string>& ClipImageModelFiles() {
 }
 
 const std::vector<std::string>& ClipTextModelFiles() {
-  static const std::vector<std::string> kFiles = {"config.json", "model.safetensors", "vocab.json",
-                                                  "merges.txt", "tokenizer_config.json",
-                                                  "special_tokens_map.json"};
+  static const std::vector<std::string> kFiles = {
+      "config.json", "model.safetensors",     "vocab.json",
+      "merges.txt",  "tokenizer_config.json", "special_tokens_map.json"};
   return kFiles;
 }
 

@@ -17,7 +17,8 @@ void ClipTextTower::Declare(torchutil::StrictLoader& loader, bool load) {
   auto want = [&](at::Tensor& t) { return load ? &t : nullptr; };
   const std::string e = "text_model.embeddings.";
   // Embedding tables stay float32: they feed the float32 residual stream.
-  loader.Expect(e + "token_embedding.weight", {config_.vocab_size, h}, want(token_emb_), at::kFloat);
+  loader.Expect(e + "token_embedding.weight", {config_.vocab_size, h}, want(token_emb_),
+                at::kFloat);
   loader.Expect(e + "position_embedding.weight", {config_.max_position_embeddings, h},
                 want(pos_emb_), at::kFloat);
   loader.Optional(e + "position_ids");
@@ -44,7 +45,8 @@ Status ClipTextTower::CheckInput(const at::Tensor& ids, const at::Tensor& mask) 
     return bad("input_ids must be int64 or int32");
   }
   if (ids.size(1) > config_.max_position_embeddings) {
-    return bad("sequence length " + std::to_string(ids.size(1)) + " exceeds max_position_embeddings " +
+    return bad("sequence length " + std::to_string(ids.size(1)) +
+               " exceeds max_position_embeddings " +
                std::to_string(config_.max_position_embeddings));
   }
   if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= config_.vocab_size) {
@@ -86,13 +88,14 @@ Result<ClipTextOutput> ClipTextTower::Forward(const at::Tensor& input_ids,
     at::Tensor x = at::embedding(token_emb_, ids_d) + pos_emb_.narrow(0, 0, len).unsqueeze(0);
     std::vector<at::Tensor>* states = options.hidden_states ? &out.hidden_states : nullptr;
     if (states) states->push_back(x.clone());
-    at::Tensor mask = BuildMask(attention_mask.defined() ? attention_mask.narrow(1, 0, len)
-                                                         : at::Tensor(),
-                                batch, len);
+    at::Tensor mask = BuildMask(
+        attention_mask.defined() ? attention_mask.narrow(1, 0, len) : at::Tensor(), batch, len);
     x = encoder_.Forward(x, mask, states);
-    out.last_hidden_state = at::layer_norm(x, {h}, final_ln_w_, final_ln_b_, config_.layer_norm_eps);
+    out.last_hidden_state =
+        at::layer_norm(x, {h}, final_ln_w_, final_ln_b_, config_.layer_norm_eps);
     at::Tensor rows = at::arange(batch, out.eos_index.options()) * len + out.eos_index;
-    out.pooled = out.last_hidden_state.reshape({batch * len, h}).index_select(0, rows.to(placement_.device));
+    out.pooled =
+        out.last_hidden_state.reshape({batch * len, h}).index_select(0, rows.to(placement_.device));
     out.text_embeds = at::mm(out.pooled, proj_w_.t());
   });
   if (!st.ok()) return st;

@@ -18,9 +18,9 @@
 #ifndef PHOTOIDX_CORE_MODELS_CLIP_CLIP_TEXT_H_
 #define PHOTOIDX_CORE_MODELS_CLIP_CLIP_TEXT_H_
 
-#include <vector>
-
 #include <ATen/ATen.h>
+
+#include <vector>
 
 #include "core/base/result.h"
 #include "core/models/clip/clip_config.h"
@@ -78,10 +78,10 @@ class ClipTextTower {
   ClipTextConfig config_;
   int64_t projection_dim_;
   torchutil::Placement placement_;
-  at::Tensor token_emb_;  // [V, H] float32
-  at::Tensor pos_emb_;    // [P, H] float32
+  at::Tensor token_emb_;                // [V, H] float32
+  at::Tensor pos_emb_;                  // [P, H] float32
   at::Tensor final_ln_w_, final_ln_b_;  // float32
-  at::Tensor proj_w_;     // [projection_dim, H] float32
+  at::Tensor proj_w_;                   // [projection_dim, H] float32
   ClipEncoder encoder_;
 };
 

@@ -56,8 +56,9 @@ Result<ClipVisionOutput> ClipVisionTower::Forward(const at::Tensor& pixel_values
   if (pixel_values.dim() != 4 || pixel_values.size(1) != config_.num_channels ||
       pixel_values.size(2) != s || pixel_values.size(3) != s) {
     return Status::InvalidArgument(
-        "clip vision", "pixel_values has shape " + torchutil::ShapeString(pixel_values.sizes().vec()) +
-                           ", expected [B, 3, " + std::to_string(s) + ", " + std::to_string(s) + "]");
+        "clip vision",
+        "pixel_values has shape " + torchutil::ShapeString(pixel_values.sizes().vec()) +
+            ", expected [B, 3, " + std::to_string(s) + ", " + std::to_string(s) + "]");
   }
   ClipVisionOutput out;
   Status st = torchutil::CatchTorch("clip vision forward", [&] {
@@ -66,8 +67,8 @@ Result<ClipVisionOutput> ClipVisionTower::Forward(const at::Tensor& pixel_values
     if (states) states->push_back(h.clone());
     out.last_hidden_state = encoder_.Forward(h, at::Tensor(), states);
     at::Tensor cls = out.last_hidden_state.select(1, 0);
-    out.pooled = at::layer_norm(cls, {config_.hidden_size}, post_ln_w_, post_ln_b_,
-                                config_.layer_norm_eps);
+    out.pooled =
+        at::layer_norm(cls, {config_.hidden_size}, post_ln_w_, post_ln_b_, config_.layer_norm_eps);
     out.image_embeds = at::mm(out.pooled, proj_w_.t());
   });
   if (!st.ok()) return st;

@@ -12,9 +12,9 @@
 #ifndef PHOTOIDX_CORE_MODELS_CLIP_CLIP_VISION_H_
 #define PHOTOIDX_CORE_MODELS_CLIP_CLIP_VISION_H_
 
-#include <vector>
-
 #include <ATen/ATen.h>
+
+#include <vector>
 
 #include "core/base/result.h"
 #include "core/models/clip/clip_config.h"
@@ -60,11 +60,11 @@ class ClipVisionTower {
   ClipVisionConfig config_;
   int64_t projection_dim_;
   torchutil::Placement placement_;
-  at::Tensor patch_w_;         // [H, 3*p*p] compute dtype
-  at::Tensor class_emb_;       // [H] float32
-  at::Tensor pos_emb_;         // [N+1, H] float32
+  at::Tensor patch_w_;                                      // [H, 3*p*p] compute dtype
+  at::Tensor class_emb_;                                    // [H] float32
+  at::Tensor pos_emb_;                                      // [N+1, H] float32
   at::Tensor pre_ln_w_, pre_ln_b_, post_ln_w_, post_ln_b_;  // float32
-  at::Tensor proj_w_;          // [P, H] float32
+  at::Tensor proj_w_;                                       // [P, H] float32
   ClipEncoder encoder_;
 };
 

@@ -1,13 +1,12 @@
 #include "core/models/torch/device.h"
 
+#include <ATen/Parallel.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <ATen/Parallel.h>
 
 #if PHOTOIDX_HAVE_CUDA
 #include <c10/cuda/CUDAFunctions.h>
@@ -33,14 +32,16 @@ bool ReadCpuBf16Flag() {
 
 Result<at::Device> ResolveDevice(Device device) {
   switch (device) {
-    case Device::kCpu: return at::Device(at::kCPU);
+    case Device::kCpu:
+      return at::Device(at::kCPU);
     case Device::kCuda:
       if (!CudaAvailable()) {
         return Status::NotSupported("--device cuda",
                                     "this build has no CUDA support or no GPU is visible");
       }
       return at::Device(at::kCUDA, 0);
-    case Device::kAuto: break;
+    case Device::kAuto:
+      break;
   }
   return CudaAvailable() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
 }
@@ -48,16 +49,20 @@ Result<at::Device> ResolveDevice(Device device) {
 Result<at::ScalarType> ResolveDType(DType dtype, const at::Device& device) {
   bool cuda = device.is_cuda();
   switch (dtype) {
-    case DType::kFp32: return at::kFloat;
-    case DType::kBf16: return at::kBFloat16;
+    case DType::kFp32:
+      return at::kFloat;
+    case DType::kBf16:
+      return at::kBFloat16;
     case DType::kFp16:
       if (!cuda) {
         return Status::InvalidArgument(
-            "--dtype fp16", "float16 runs on CUDA only (libtorch has no CPU half matmul); "
-                            "use bf16 or fp32 on the CPU");
+            "--dtype fp16",
+            "float16 runs on CUDA only (libtorch has no CPU half matmul); "
+            "use bf16 or fp32 on the CPU");
       }
       return at::kHalf;
-    case DType::kAuto: break;
+    case DType::kAuto:
+      break;
   }
   if (cuda) return at::kHalf;
   return CpuHasNativeBf16() ? at::kBFloat16 : at::kFloat;
@@ -76,9 +81,7 @@ int UsableCores() {
 
 }  // namespace
 
-std::string Placement::ToString() const {
-  return device.str() + "/" + DTypeShortName(dtype);
-}
+std::string Placement::ToString() const { return device.str() + "/" + DTypeShortName(dtype); }
 
 bool CpuHasNativeBf16() {
   static const bool has = ReadCpuBf16Flag();
@@ -113,10 +116,14 @@ Result<Placement> ResolvePlacement(const ModelOptions& options) {
 
 const char* DTypeShortName(at::ScalarType dtype) {
   switch (dtype) {
-    case at::kFloat: return "fp32";
-    case at::kBFloat16: return "bf16";
-    case at::kHalf: return "fp16";
-    default: return "other";
+    case at::kFloat:
+      return "fp32";
+    case at::kBFloat16:
+      return "bf16";
+    case at::kHalf:
+      return "fp16";
+    default:
+      return "other";
   }
 }
 

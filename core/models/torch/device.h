@@ -15,9 +15,9 @@
 #ifndef PHOTOIDX_CORE_MODELS_TORCH_DEVICE_H_
 #define PHOTOIDX_CORE_MODELS_TORCH_DEVICE_H_
 
-#include <string>
-
 #include <ATen/ATen.h>
+
+#include <string>
 
 #include "core/base/result.h"
 #include "core/models/embedder.h"

@@ -28,14 +28,22 @@ std::string JoinNames(const std::vector<std::string>& names) {
 
 at::ScalarType ToScalarType(hf::DType dtype) {
   switch (dtype) {
-    case hf::DType::kF32: return at::kFloat;
-    case hf::DType::kF16: return at::kHalf;
-    case hf::DType::kBF16: return at::kBFloat16;
-    case hf::DType::kI64: return at::kLong;
-    case hf::DType::kI32: return at::kInt;
-    case hf::DType::kU8: return at::kByte;
-    case hf::DType::kBool: return at::kBool;
-    case hf::DType::kF64: return at::kDouble;
+    case hf::DType::kF32:
+      return at::kFloat;
+    case hf::DType::kF16:
+      return at::kHalf;
+    case hf::DType::kBF16:
+      return at::kBFloat16;
+    case hf::DType::kI64:
+      return at::kLong;
+    case hf::DType::kI32:
+      return at::kInt;
+    case hf::DType::kU8:
+      return at::kByte;
+    case hf::DType::kBool:
+      return at::kBool;
+    case hf::DType::kF64:
+      return at::kDouble;
   }
   return at::kFloat;
 }
@@ -116,14 +124,14 @@ std::vector<std::string> StrictLoader::Validate() const {
   }
   std::vector<std::string> problems;
   if (!missing.empty()) {
-    problems.push_back(std::to_string(missing.size()) + " missing tensor(s): " +
-                       JoinNames(missing));
+    problems.push_back(std::to_string(missing.size()) +
+                       " missing tensor(s): " + JoinNames(missing));
   }
   if (!bad_shape.empty()) problems.push_back("wrong shape: " + JoinNames(bad_shape));
   if (!bad_dtype.empty()) problems.push_back("wrong dtype: " + JoinNames(bad_dtype));
   if (!unexpected.empty()) {
-    problems.push_back(std::to_string(unexpected.size()) + " unexpected tensor(s): " +
-                       JoinNames(unexpected));
+    problems.push_back(std::to_string(unexpected.size()) +
+                       " unexpected tensor(s): " + JoinNames(unexpected));
   }
   return problems;
 }

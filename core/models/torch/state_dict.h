@@ -19,12 +19,12 @@
 #ifndef PHOTOIDX_CORE_MODELS_TORCH_STATE_DICT_H_
 #define PHOTOIDX_CORE_MODELS_TORCH_STATE_DICT_H_
 
+#include <ATen/ATen.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <ATen/ATen.h>
 
 #include "core/base/result.h"
 #include "core/base/status.h"

@@ -1,10 +1,10 @@
 #include "core/models/torch/torch_error.h"
 
+#include <c10/util/Exception.h>
+
 #include <exception>
 #include <new>
 #include <string>
-
-#include <c10/util/Exception.h>
 
 namespace photoidx::models::torchutil {
 namespace {

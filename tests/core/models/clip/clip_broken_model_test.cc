@@ -3,15 +3,15 @@
 // runs. The folders are built in a ScopedTempDir from the good fixture
 // files of tests/data/models/clip-tiny-quickgelu (float32) and
 // clip-tiny-gelu-fp16 (float16, diff-style config).
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "core/models/clip/clip_model.h"
 #include "tests/core/models/clip/clip_test_util.h"
@@ -25,7 +25,8 @@ using Json = nlohmann::json;
 
 void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   ASSERT_TRUE(out.good()) << path;
 }
 
@@ -73,18 +74,21 @@ class BrokenModel {
 };
 
 ModelOptions Options(const BrokenModel& m) {
-  return ModelOptions{.model = m.path(), .device = Device::kCpu, .dtype = DType::kFp32, .threads = 0};
+  return ModelOptions{
+      .model = m.path(), .device = Device::kCpu, .dtype = DType::kFp32, .threads = 0};
 }
 
 // Both factories must refuse the folder with `code` and a message holding
 // every string of `needles`.
-void ExpectRefused(const BrokenModel& m, Status::Code code, const std::vector<std::string>& needles) {
+void ExpectRefused(const BrokenModel& m, Status::Code code,
+                   const std::vector<std::string>& needles) {
   auto image = LoadClipImageEmbedder(Options(m));
   auto text = LoadClipTextEmbedder(Options(m));
   for (const Status& s : {image.status(), text.status()}) {
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.code(), code) << s.ToString();
-    for (const std::string& n : needles) EXPECT_NE(s.message().find(n), std::string::npos) << s.ToString();
+    for (const std::string& n : needles)
+      EXPECT_NE(s.message().find(n), std::string::npos) << s.ToString();
   }
 }
 
@@ -190,7 +194,8 @@ TEST_P(ClipBrokenModelTest, ConfigDisagreeingWithWeightsIsCaught) {
   ExpectRefused(m, Status::Code::kCorruption, {"missing tensor(s)", "text_model.encoder.layers."});
 }
 
-INSTANTIATE_TEST_SUITE_P(SharedModels, ClipBrokenModelTest, test::ClipModels(), test::ModelTestName);
+INSTANTIATE_TEST_SUITE_P(SharedModels, ClipBrokenModelTest, test::ClipModels(),
+                         test::ModelTestName);
 
 }  // namespace
 }  // namespace photoidx::models::clip

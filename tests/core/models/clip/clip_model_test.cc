@@ -3,13 +3,13 @@
 // the shared tiny checkpoints (atol 1e-4), plus batching and options.
 #include "core/models/clip/clip_model.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "core/image/image.h"
 #include "tests/core/models/clip/clip_test_util.h"
@@ -20,8 +20,8 @@ namespace {
 constexpr double kAtol = 1e-4;
 
 ModelOptions Fp32Options(const std::string& model) {
-  return ModelOptions{.model = test::ModelDir(model), .device = Device::kCpu,
-                      .dtype = DType::kFp32, .threads = 0};
+  return ModelOptions{
+      .model = test::ModelDir(model), .device = Device::kCpu, .dtype = DType::kFp32, .threads = 0};
 }
 
 nlohmann::json ExpectedJson(const std::string& model) {
@@ -53,7 +53,8 @@ TEST_P(ClipEmbedderTest, ImageEmbeddingsOfDecodedReferenceImages) {
   std::vector<image::Image> images;
   const nlohmann::json expected = ExpectedJson(GetParam());
   for (const auto& name : expected["images"]) {
-    auto decoded = image::DecodeFile(photoidx::test::DataPath("reference/images/" + name.get<std::string>()));
+    auto decoded =
+        image::DecodeFile(photoidx::test::DataPath("reference/images/" + name.get<std::string>()));
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
     images.push_back(std::move(decoded->image));
   }
@@ -63,7 +64,8 @@ TEST_P(ClipEmbedderTest, ImageEmbeddingsOfDecodedReferenceImages) {
   auto batched = (*embedder)->EmbedImages(ptrs);
   ASSERT_TRUE(batched.ok()) << batched.status().ToString();
   at::Tensor got = AsTensor(*batched, info.dim);
-  EXPECT_TRUE(test::AllClose(got, test::Expected(GetParam()).Get("image_embeds_normalized"), kAtol));
+  EXPECT_TRUE(
+      test::AllClose(got, test::Expected(GetParam()).Get("image_embeds_normalized"), kAtol));
 
   // One at a time gives the same rows.
   for (size_t i = 0; i < ptrs.size(); ++i) {
@@ -88,7 +90,8 @@ TEST_P(ClipEmbedderTest, TextEmbeddingsAndTokensOfAllQueries) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   const int dim = (*embedder)->info().dim;
   at::Tensor rows = AsTensor(*got, dim);
-  EXPECT_TRUE(test::AllClose(rows, test::Expected(GetParam()).Get("text_embeds_normalized"), kAtol));
+  EXPECT_TRUE(
+      test::AllClose(rows, test::Expected(GetParam()).Get("text_embeds_normalized"), kAtol));
   for (size_t i = 0; i < texts.size(); i += 7) {
     auto single = (*embedder)->EmbedTexts(std::span(&texts[i], 1));
     ASSERT_TRUE(single.ok()) << single.status().ToString();

@@ -5,9 +5,9 @@
 // reference pixel_values and input_ids, so only the towers are under test.
 // Tolerances from fixtures/README.md: embeddings and hidden states atol
 // 1e-4 (rtol 1e-4), logits atol 2e-3.
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "core/models/clip/clip_loader.h"
 #include "tests/core/models/clip/clip_test_util.h"
@@ -58,11 +58,12 @@ TEST_P(ClipParityTest, VisionHiddenStatesOfImage0) {
 TEST_P(ClipParityTest, VisionOutputsOfAllImages) {
   test::TensorFile expected = Expected(GetParam());
   ClipVisionOutput out = Vision(pixels_);
-  EXPECT_TRUE(AllClose(out.last_hidden_state, expected.Get("vision_last_hidden_state"), kAtol, kRtol));
+  EXPECT_TRUE(
+      AllClose(out.last_hidden_state, expected.Get("vision_last_hidden_state"), kAtol, kRtol));
   EXPECT_TRUE(AllClose(out.pooled, expected.Get("vision_pooler_output"), kAtol, kRtol));
   EXPECT_TRUE(AllClose(out.image_embeds, expected.Get("image_embeds"), kAtol, kRtol));
-  EXPECT_TRUE(AllClose(Normalize(out.image_embeds), expected.Get("image_embeds_normalized"), kAtol,
-                       kRtol));
+  EXPECT_TRUE(
+      AllClose(Normalize(out.image_embeds), expected.Get("image_embeds_normalized"), kAtol, kRtol));
 }
 
 TEST_P(ClipParityTest, VisionSingleEqualsBatched) {
@@ -83,8 +84,8 @@ TEST_P(ClipParityTest, TextHiddenStatesOfQuery0) {
   for (size_t i = 0; i < out.hidden_states.size(); ++i) {
     EXPECT_TRUE(AllClose(out.hidden_states[i][0], want[i], kAtol, kRtol)) << "state " << i;
   }
-  EXPECT_TRUE(AllClose(out.last_hidden_state[0], expected.Get("debug.text_last_hidden_state_query0"),
-                       kAtol, kRtol));
+  EXPECT_TRUE(AllClose(out.last_hidden_state[0],
+                       expected.Get("debug.text_last_hidden_state_query0"), kAtol, kRtol));
 }
 
 TEST_P(ClipParityTest, TextOutputsOfAllQueries) {
@@ -93,8 +94,8 @@ TEST_P(ClipParityTest, TextOutputsOfAllQueries) {
   EXPECT_TRUE(at::equal(out.eos_index, expected.Get("text_eos_index")));
   EXPECT_TRUE(AllClose(out.pooled, expected.Get("text_pooler_output"), kAtol, kRtol));
   EXPECT_TRUE(AllClose(out.text_embeds, expected.Get("text_embeds"), kAtol, kRtol));
-  EXPECT_TRUE(AllClose(Normalize(out.text_embeds), expected.Get("text_embeds_normalized"), kAtol,
-                       kRtol));
+  EXPECT_TRUE(
+      AllClose(Normalize(out.text_embeds), expected.Get("text_embeds_normalized"), kAtol, kRtol));
 }
 
 // Stopping at the last eos, full length, and no attention mask all pool

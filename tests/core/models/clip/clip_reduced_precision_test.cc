@@ -3,10 +3,10 @@
 // Reports cosine and max abs deviation of the embeddings (printed, for
 // docs/benchmarks.md); asserts only that the reduced path is numerically
 // sane (cosine > 0.99), never anything about speed.
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/models/clip/clip_loader.h"
 #include "tests/core/models/clip/clip_test_util.h"
@@ -48,11 +48,12 @@ void MeasureDeviation(const std::string& model, const torchutil::Placement& redu
   const std::string tag = model + " " + reduced.ToString();
   Report(tag + " image_embeds", Compare(vlow->image_embeds, v32->image_embeds));
   Report(tag + " text_embeds", Compare(tlow->text_embeds, t32->text_embeds));
-  at::Tensor l32 = at::mm(test::Normalize(v32->image_embeds), test::Normalize(t32->text_embeds).t());
+  at::Tensor l32 =
+      at::mm(test::Normalize(v32->image_embeds), test::Normalize(t32->text_embeds).t());
   at::Tensor llow = at::mm(test::Normalize(vlow->image_embeds.to(at::kCPU)),
                            test::Normalize(tlow->text_embeds.to(at::kCPU)).t());
-  std::printf("[ deviation] %-44s max abs %.3g (cosine units)\n", (tag + " image-text cosine").c_str(),
-              (llow - l32).abs().max().item<double>());
+  std::printf("[ deviation] %-44s max abs %.3g (cosine units)\n",
+              (tag + " image-text cosine").c_str(), (llow - l32).abs().max().item<double>());
 }
 
 class ClipReducedPrecisionTest : public ::testing::TestWithParam<std::string> {};
@@ -79,7 +80,8 @@ TEST_P(ClipReducedPrecisionTest, Float32OnCudaMatchesReference) {
   ASSERT_TRUE(parts.ok()) << parts.status().ToString();
   test::TensorFile expected = test::Expected(GetParam());
   auto v = parts->vision->Forward(test::PixelValues().Get("pixel_values"), false);
-  auto t = parts->text->Forward(expected.Get("text_input_ids"), expected.Get("text_attention_mask"));
+  auto t =
+      parts->text->Forward(expected.Get("text_input_ids"), expected.Get("text_attention_mask"));
   ASSERT_TRUE(v.ok() && t.ok());
   EXPECT_TRUE(test::AllClose(v->image_embeds, expected.Get("image_embeds"), 1e-4, 1e-4));
   EXPECT_TRUE(test::AllClose(t->text_embeds, expected.Get("text_embeds"), 1e-4, 1e-4));

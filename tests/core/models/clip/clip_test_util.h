@@ -4,11 +4,11 @@
 #ifndef PHOTOIDX_TESTS_CORE_MODELS_CLIP_CLIP_TEST_UTIL_H_
 #define PHOTOIDX_TESTS_CORE_MODELS_CLIP_CLIP_TEST_UTIL_H_
 
-#include <memory>
-#include <string>
-
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
 
 #include "core/models/hf/safetensors.h"
 #include "core/models/torch/device.h"
@@ -88,8 +88,8 @@ inline ::testing::AssertionResult AllClose(const at::Tensor& actual, const at::T
   }
   at::Tensor excess = (a - e).abs() - (atol + rtol * e.abs());
   if (excess.max().item<double>() <= 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "max abs diff " << MaxAbsDiff(a, e) << " > atol " << atol
-                                       << " (+ rtol " << rtol << ")";
+  return ::testing::AssertionFailure()
+         << "max abs diff " << MaxAbsDiff(a, e) << " > atol " << atol << " (+ rtol " << rtol << ")";
 }
 
 // Rows divided by their L2 norm (no epsilon, as transformers).

@@ -1,12 +1,12 @@
 // core/models/torch: safetensors views -> owned torch tensors, the strict
 // loader's all-in-one error report, and the device/dtype rules.
-#include <cstring>
-#include <string>
-#include <vector>
-
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "core/models/hf/safetensors.h"
 #include "core/models/runtime.h"
@@ -105,8 +105,9 @@ TEST(StrictLoaderTest, ReportsEveryProblemByNameAndLoadsNothing) {
   loader.Optional("pos_ids");
   Status s = loader.Finish();
   ASSERT_TRUE(s.IsCorruption()) << s.ToString();
-  for (const char* needle : {"1 missing tensor(s): d", "b has shape [2], expected [3]",
-                             "c is I64, expected a floating-point type", "1 unexpected tensor(s): stray"}) {
+  for (const char* needle :
+       {"1 missing tensor(s): d", "b has shape [2], expected [3]",
+        "c is I64, expected a floating-point type", "1 unexpected tensor(s): stray"}) {
     EXPECT_NE(s.message().find(needle), std::string::npos) << s.ToString();
   }
   EXPECT_EQ(s.message().find("pos_ids"), std::string::npos);
