@@ -61,6 +61,8 @@ int Run(int argc, char** argv) {
     add(AddInfoCommand);
     add(AddEmbedCommand);
     add(AddCaptionCommand);
+    add(AddStatsCommand);
+    add(AddGcCommand);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -20,6 +20,8 @@ CommandFn AddInfoCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddSearchCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddEmbedCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddCaptionCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddStatsCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddGcCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace photoidx::cli
 

@@ -81,6 +81,24 @@ TEST_F(BuildE2ETest, RenamedPhotoReusesTheCache) {
   EXPECT_EQ(j["counts"]["missing"], 1);
 }
 
+TEST_F(BuildE2ETest, StatsAndGc) {
+  BuildJson();
+  fsys::remove(lib_ + "/png/photo_rgb8.png");
+  BuildJson();
+  RunResult s = RunPhotoidx("stats --json --index " + Quote(index_));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  nlohmann::json j = nlohmann::json::parse(s.out);
+  EXPECT_EQ(j["files"]["missing"], 1);
+  EXPECT_GT(j["files"]["present"].get<int>(), 5);
+  EXPECT_GT(j["failures_by_stage"]["decode"].get<int>(), 5);
+  EXPECT_EQ(j["last_runs"].size(), 2u);
+  ASSERT_EQ(RunPhotoidx("gc --index " + Quote(index_)).exit_code, 0);
+  nlohmann::json after = nlohmann::json::parse(RunPhotoidx("stats --json --index " + Quote(index_)).out);
+  EXPECT_EQ(after["files"]["missing"], 0);
+  EXPECT_EQ(after["contents"].get<int>(), j["contents"].get<int>() - 1);
+  EXPECT_EQ(RunPhotoidx("stats --index " + Quote(tmp_.Join("none.db"))).exit_code, 2);
+}
+
 TEST_F(BuildE2ETest, JsonIsValidForNonUtf8Names) {
   fsys::copy(DataPath("images/corrupt/jpeg/truncated_progressive.jpg"),
              lib_ + "/bad\xff\xfe name.jpg");
