@@ -22,6 +22,7 @@
 #include "core/models/preprocess/preprocess.h"
 #include "core/models/torch/device.h"
 #include "core/models/torch/state_dict.h"
+#include "tests/core/models/torch/tensor_file.h"
 #include "tests/testutil.h"
 
 namespace photoidx::models::blip::test {
@@ -40,29 +41,7 @@ inline std::string ReferenceImagePath(size_t i) {
   return photoidx::test::DataPath("reference/images/" + ReferenceImages()[i]);
 }
 
-// A safetensors file read as float32 / int64 CPU tensors.
-class TensorFile {
- public:
-  explicit TensorFile(const std::string& path) {
-    auto r = hf::SafeTensors::Open(path);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (r.ok()) file_ = *r;
-  }
-  at::Tensor Get(const std::string& name) const {
-    const hf::TensorView* v = file_ ? file_->Find(name) : nullptr;
-    if (v == nullptr) {
-      ADD_FAILURE() << "no tensor " << name;
-      return at::zeros({0});
-    }
-    at::ScalarType type = v->dtype == hf::DType::kI64 ? at::kLong : at::kFloat;
-    auto t = torchutil::ToTensor(*v, type, at::kCPU);
-    EXPECT_TRUE(t.ok()) << t.status().ToString();
-    return t.ok() ? *t : at::zeros({0});
-  }
-
- private:
-  std::shared_ptr<hf::SafeTensors> file_;
-};
+using models::test::TensorFile;
 
 inline TensorFile Expected() {
   return TensorFile(photoidx::test::DataPath("reference/blip-tiny.expected.safetensors"));
