@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev libcurl4-openssl-dev
   libraw-dev libheif-dev libheif-examples libssl-dev libsqlitecpp-dev libsqlite3-dev
   libfmt-dev libcli11-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libexiv2-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev util-linux

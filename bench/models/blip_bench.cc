@@ -9,7 +9,8 @@
 //   ms per caption for greedy 20 tokens and beam 3 (20 tokens), vision
 //   included (min_length = max_length forces full-length captions).
 //
-// Usage: blip_bench [--iters N] [--threads N] [--dtypes fp32,bf16] [--batches 1,8]
+// Usage: blip_bench [--iters N] [--threads N] [--dtypes fp32,bf16,fp16] [--batches 1,8]
+//                   [--device cpu|cuda]
 // Timings are the minimum over N runs (default 2) after one warm-up.
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@
 
 #include "core/models/blip/blip_generator.h"
 #include "core/models/hf/safetensors.h"
+#include "bench/models/bench_device.h"
 #include "core/models/torch/device.h"
 
 namespace photoidx::models::blip {
@@ -35,7 +37,11 @@ struct Args {
   int threads = 0;
   std::vector<std::string> dtypes = {"fp32", "bf16"};
   std::vector<int> batches = {1, 8};
+  std::string device = "cpu";
 };
+
+// The bench's device (--device), set once in main.
+at::Device g_device(at::kCPU);
 
 std::vector<std::string> Split(const std::string& s) {
   std::vector<std::string> out;
@@ -56,6 +62,7 @@ Args ParseArgs(int argc, char** argv) {
     if (k == "--iters") a.iters = std::max(1, std::stoi(v));
     if (k == "--threads") a.threads = std::stoi(v);
     if (k == "--dtypes") a.dtypes = Split(v);
+    if (k == "--device") a.device = v;
     if (k == "--batches") {
       a.batches.clear();
       for (const std::string& b : Split(v)) a.batches.push_back(std::stoi(b));
@@ -189,10 +196,12 @@ double NowMs() {
 // Minimum wall time of fn over `iters` runs after one warm-up, in ms.
 double TimeMs(int iters, const std::function<void()>& fn) {
   fn();
+  bench::Sync(g_device);
   double best = 1e300;
   for (int i = 0; i < iters; ++i) {
     double t0 = NowMs();
     fn();
+    bench::Sync(g_device);
     best = std::min(best, NowMs() - t0);
   }
   return best;
@@ -200,7 +209,7 @@ double TimeMs(int iters, const std::function<void()>& fn) {
 
 // Best GEMM rate over a few runs (the machine may be shared: take the best).
 double GemmGflops(at::ScalarType dtype, int64_t m, int64_t k, int64_t n) {
-  at::Tensor a = at::randn({m, k}).to(dtype), b = at::randn({k, n}).to(dtype);
+  at::Tensor a = at::randn({m, k}).to(g_device, dtype), b = at::randn({k, n}).to(g_device, dtype);
   at::Tensor c = at::mm(a, b);
   double ms = TimeMs(8, [&] { at::mm_out(c, a, b); });
   return 2.0 * m * k * n / (ms * 1e6);
@@ -224,7 +233,7 @@ void Check(const Status& st) {
 void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>& weights,
                 at::ScalarType dtype, const Args& args) {
   const char* dn = torchutil::DTypeShortName(dtype);
-  auto loaded = BlipGenerator::Load(config, weights, at::kCPU, dtype);
+  auto loaded = BlipGenerator::Load(config, weights, g_device, dtype);
   Check(loaded.status());
   const BlipGenerator& model = **loaded;
   c10::InferenceMode guard;
@@ -235,7 +244,7 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
   std::printf("%s gemm: 1024^3 %.0f GFLOP/s, 577x768x3072 %.0f GFLOP/s\n", dn, gemm,
               gemm_linear);
   for (int b : args.batches) {
-    at::Tensor pixels = at::randn({b, 3, 384, 384});
+    at::Tensor pixels = at::randn({b, 3, 384, 384}).to(g_device);
     at::Tensor states;
     double vision_ms = TimeMs(args.iters, [&] { states = *model.EncodeImages(pixels); });
     const double gflops = VisionFlopsPerImage(config.vision) * b / (vision_ms * 1e6);
@@ -255,10 +264,12 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
     beam.num_beams = 3;
     double greedy_ms = TimeMs(args.iters, [&] { Check(model.Generate(states, greedy).status()); });
     double beam_ms = TimeMs(args.iters, [&] { Check(model.Generate(states, beam).status()); });
-    std::printf("%s batch %d decoder: %.1f ms/token/img greedy (19 tokens), %.1f ms/token/img "
+    std::printf("%s batch %d decoder: %.3f ms/token/img greedy (19 tokens), %.3f ms/token/img "
                 "beam 3\n", dn, b, greedy_ms / 19 / b, beam_ms / 19 / b);
-    std::printf("%s batch %d caption (vision + 20 tokens): greedy %.0f ms/img, beam 3 %.0f "
-                "ms/img\n", dn, b, (vision_ms + greedy_ms) / b, (vision_ms + beam_ms) / b);
+    const double greedy_img = (vision_ms + greedy_ms) / b, beam_img = (vision_ms + beam_ms) / b;
+    std::printf("%s batch %d caption (vision + 20 tokens): greedy %.2f ms/img (%.1f img/s), "
+                "beam 3 %.2f ms/img (%.1f img/s)\n", dn, b, greedy_img, 1e3 / greedy_img,
+                beam_img, 1e3 / beam_img);
     std::fflush(stdout);
   }
 }
@@ -269,13 +280,15 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
 int main(int argc, char** argv) {
   using namespace photoidx::models;
   blip::Args args = blip::ParseArgs(argc, argv);
+  blip::g_device = photoidx::bench::ParseBenchDevice(args.device);
   const int threads = torchutil::SetTorchThreads(args.threads);
-  std::printf("blip_bench: BLIP-base shapes, random weights, %d threads, best of %d, cpu bf16 "
-              "native: %s\n", threads, args.iters, torchutil::CpuHasNativeBf16() ? "yes" : "no");
+  std::printf("blip_bench: BLIP-base shapes, random weights, %s, %d threads, best of %d, cpu "
+              "bf16 native: %s\n", blip::g_device.str().c_str(), threads, args.iters,
+              torchutil::CpuHasNativeBf16() ? "yes" : "no");
   blip::BlipConfig config = blip::BaseConfig();
   auto weights = blip::RandomWeights(config);
   for (const std::string& d : args.dtypes) {
-    blip::BenchDtype(config, weights, d == "bf16" ? at::kBFloat16 : at::kFloat, args);
+    blip::BenchDtype(config, weights, photoidx::bench::ParseBenchDType(d, blip::g_device), args);
   }
   return 0;
 }

@@ -37,6 +37,7 @@
 
 #include "core/models/clip/clip_loader.h"
 #include "core/models/clip/clip_model.h"
+#include "bench/models/bench_device.h"
 #include "core/models/torch/device.h"
 
 namespace {
@@ -52,6 +53,7 @@ struct Args {
   std::vector<int> batches = {1, 8, 32};
   bool end_to_end = false;
   bool keep = false;  // leave the model folder in the temp directory
+  std::string device = "cpu";
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -85,10 +87,12 @@ Args ParseArgs(int argc, char** argv) {
       a.end_to_end = true;
     else if (k == "--keep")
       a.keep = true;
+    else if (k == "--device")
+      a.device = next();
     else {
       std::fprintf(stderr,
                    "usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16] "
-                   "[--batches 1,8,32] [--end-to-end] [--keep]\n");
+                   "[--batches 1,8,32] [--end-to-end] [--keep] [--device cpu|cuda]\n");
       std::exit(2);
     }
   }
@@ -133,6 +137,30 @@ Timing TimeRuns(const std::function<void()>& fn, double seconds, int min_runs = 
     t.Add(TimeOnce(fn));
   }
   return t;
+}
+
+// The bench's device (--device), set once in main.
+at::Device g_device(at::kCPU);
+
+at::ScalarType ParseDType(const std::string& s) {
+  return photoidx::bench::ParseBenchDType(s, g_device);
+}
+
+photoidx::models::Device ModelDevice() {
+  return g_device.is_cuda() ? photoidx::models::Device::kCuda : photoidx::models::Device::kCpu;
+}
+
+photoidx::models::DType ModelDType(const std::string& name) {
+  using photoidx::models::DType;
+  if (name == "fp16") return DType::kFp16;
+  return name == "bf16" ? DType::kBf16 : DType::kFp32;
+}
+
+double TimeSynced(const std::function<void()>& fn) {
+  return TimeOnce([&] {
+    fn();
+    photoidx::bench::Sync(g_device);
+  });
 }
 
 // ---------------------------------------------------------------- model files
@@ -243,7 +271,7 @@ std::string WriteModel() {
 // anything else ran so that freed heap pages do not blur it.
 void ReportLoadRss(const std::string& dir, int threads) {
   photoidx::models::ModelOptions o{.model = dir,
-                                   .device = photoidx::models::Device::kCpu,
+                                   .device = ModelDevice(),
                                    .dtype = photoidx::models::DType::kFp32,
                                    .threads = threads};
   malloc_trim(0);
@@ -271,19 +299,12 @@ void ReportLoadRss(const std::string& dir, int threads) {
   malloc_trim(0);
 }
 
-at::ScalarType ParseDType(const std::string& s) {
-  if (s == "fp32") return at::kFloat;
-  if (s == "bf16") return at::kBFloat16;
-  std::fprintf(stderr, "unknown dtype %s (fp32, bf16)\n", s.c_str());
-  std::exit(2);
-}
-
 // y = x W^T + b, x [m, k], W [n, k]: the model's Linear.
 struct Gemm {
   Gemm(int64_t m, int64_t k, int64_t n, at::ScalarType dtype)
-      : x(at::randn({m, k}).to(dtype)),
-        w(at::randn({n, k}).to(dtype)),
-        b(at::randn({n}).to(dtype)),
+      : x(at::randn({m, k}).to(g_device, dtype)),
+        w(at::randn({n, k}).to(g_device, dtype)),
+        b(at::randn({n}).to(g_device, dtype)),
         gflop(2.0 * m * k * n / 1e9) {}
   void Run() const { at::addmm(b, x, w.t()); }
   at::Tensor x, w, b;
@@ -294,7 +315,10 @@ struct Gemm {
 double GemmGflops(int64_t m, int64_t k, int64_t n, at::ScalarType dtype, double seconds) {
   c10::InferenceMode guard;
   Gemm g(m, k, n, dtype);
-  return g.gflop / TimeRuns([&] { g.Run(); }, seconds).best;
+  return g.gflop / TimeRuns([&] {
+           g.Run();
+           photoidx::bench::Sync(g_device);
+         }, seconds).best;
 }
 
 // Forward FLOPs of the vision tower for one image (matmuls only).
@@ -308,8 +332,9 @@ double VisionGflopPerImage(const ClipConfig& c) {
          1e9;
 }
 
-photoidx::models::torchutil::Placement CpuPlacement(at::ScalarType dtype, int threads) {
+photoidx::models::torchutil::Placement BenchPlacement(at::ScalarType dtype, int threads) {
   photoidx::models::torchutil::Placement p;
+  p.device = g_device;
   p.dtype = dtype;
   p.threads = photoidx::models::torchutil::SetTorchThreads(threads);
   return p;
@@ -317,7 +342,7 @@ photoidx::models::torchutil::Placement CpuPlacement(at::ScalarType dtype, int th
 
 void BenchImages(const std::string& dir, const Args& args, const std::string& dtype_name) {
   auto parts = photoidx::models::clip::LoadClipModel(
-      dir, CpuPlacement(ParseDType(dtype_name), args.threads), true, false);
+      dir, BenchPlacement(ParseDType(dtype_name), args.threads), true, false);
   if (!parts.ok()) {
     std::fprintf(stderr, "load: %s\n", parts.status().ToString().c_str());
     std::exit(1);
@@ -326,9 +351,12 @@ void BenchImages(const std::string& dir, const Args& args, const std::string& dt
   c10::InferenceMode guard;
   // The GEMM reference is measured interleaved with the model runs, so
   // both see the same machine load.
-  Gemm gemm(1600, 768, 3072, ParseDType(dtype_name));
   for (int b : args.batches) {
-    at::Tensor pixels = at::randn({b, 3, 224, 224});
+    // The MLP's first linear at this batch (50 tokens per image), at least
+    // the batch-32 shape so that small batches are judged against the same
+    // CPU rate.
+    Gemm gemm(std::max(1600, b * 50), 768, 3072, ParseDType(dtype_name));
+    at::Tensor pixels = at::randn({b, 3, 224, 224}).to(g_device);
     auto forward = [&] {
       if (!parts->vision->Forward(pixels, false).ok()) std::abort();
     };
@@ -338,8 +366,8 @@ void BenchImages(const std::string& dir, const Args& args, const std::string& dt
     auto start = Clock::now();
     while (model.runs < 3 ||
            std::chrono::duration<double>(Clock::now() - start).count() < args.seconds) {
-      model.Add(TimeOnce(forward));
-      for (int k = 0; k < 3; ++k) ref.Add(TimeOnce([&] { gemm.Run(); }));
+      model.Add(TimeSynced(forward));
+      for (int k = 0; k < 3; ++k) ref.Add(TimeSynced([&] { gemm.Run(); }));
     }
     const double ips = b / model.best, gemm_rate = gemm.gflop / ref.best;
     std::printf(
@@ -350,30 +378,32 @@ void BenchImages(const std::string& dir, const Args& args, const std::string& dt
   }
 }
 
-// bfloat16 vs float32 image embeddings of the same random pixels (the
-// weights are random, so this shows the arithmetic, not a real model's
-// ranking stability).
-void ReportBf16Deviation(const std::string& dir, const Args& args) {
-  auto f32 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kFloat, args.threads),
+// Reduced-precision (bf16, or fp16 on CUDA) vs float32 image embeddings of
+// the same random pixels (the weights are random, so this shows the
+// arithmetic, not a real model's ranking stability).
+void ReportReducedDeviation(const std::string& dir, const Args& args, at::ScalarType reduced) {
+  auto f32 = photoidx::models::clip::LoadClipModel(dir, BenchPlacement(at::kFloat, args.threads),
                                                    true, false);
-  auto bf16 = photoidx::models::clip::LoadClipModel(dir, CpuPlacement(at::kBFloat16, args.threads),
-                                                    true, false);
-  if (!f32.ok() || !bf16.ok()) std::exit(1);
+  auto low = photoidx::models::clip::LoadClipModel(dir, BenchPlacement(reduced, args.threads),
+                                                   true, false);
+  if (!f32.ok() || !low.ok()) std::exit(1);
   c10::InferenceMode guard;
   at::Tensor pixels = at::randn({8, 3, 224, 224});
-  at::Tensor a = f32->vision->Forward(pixels, false)->image_embeds;
-  at::Tensor b = bf16->vision->Forward(pixels, false)->image_embeds;
+  at::Tensor a = f32->vision->Forward(pixels, false)->image_embeds.to(at::kCPU, at::kFloat);
+  at::Tensor b = low->vision->Forward(pixels, false)->image_embeds.to(at::kCPU, at::kFloat);
   at::Tensor cos = (a / a.norm(2, -1, true) * (b / b.norm(2, -1, true))).sum(-1);
   std::printf(
-      "bf16 vs fp32 image_embeds (8 random images): min cosine %.5f, max abs %.3g (|x| max %.3g)\n",
+      "%s vs fp32 image_embeds on %s (8 random images): min cosine %.5f, max abs %.3g "
+      "(|x| max %.3g)\n",
+      photoidx::models::torchutil::DTypeShortName(reduced), g_device.str().c_str(),
       cos.min().item<double>(), (a - b).abs().max().item<double>(), a.abs().max().item<double>());
 }
 
 void BenchText(const std::string& dir, const Args& args, const std::string& dtype_name) {
   using photoidx::models::DType;
   photoidx::models::ModelOptions o{.model = dir,
-                                   .device = photoidx::models::Device::kCpu,
-                                   .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
+                                   .device = ModelDevice(),
+                                   .dtype = ModelDType(dtype_name),
                                    .threads = args.threads};
   auto text = photoidx::models::clip::LoadClipTextEmbedder(o);
   if (!text.ok()) {
@@ -391,7 +421,7 @@ void BenchText(const std::string& dir, const Args& args, const std::string& dtyp
               tokens, t.best * 1e3, t.mean() * 1e3);
 
   auto parts = photoidx::models::clip::LoadClipModel(
-      dir, CpuPlacement(ParseDType(dtype_name), args.threads), false, true);
+      dir, BenchPlacement(ParseDType(dtype_name), args.threads), false, true);
   at::Tensor ids = at::full({1, 77}, 49407, at::kLong);
   ids.narrow(1, 0, 8).fill_(320);
   ids[0][0] = 49406;
@@ -399,6 +429,7 @@ void BenchText(const std::string& dir, const Args& args, const std::string& dtyp
   Timing full = TimeRuns(
       [&] {
         if (!parts->text->Forward(ids, at::Tensor(), {.full_length = true}).ok()) std::abort();
+        photoidx::bench::Sync(g_device);
       },
       args.seconds, 10);
   std::printf("text   %-4s same query over all 77 positions: %7.2f ms (mean %.2f; tower only)\n",
@@ -408,8 +439,8 @@ void BenchText(const std::string& dir, const Args& args, const std::string& dtyp
 void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& dtype_name) {
   using photoidx::models::DType;
   photoidx::models::ModelOptions o{.model = dir,
-                                   .device = photoidx::models::Device::kCpu,
-                                   .dtype = dtype_name == "bf16" ? DType::kBf16 : DType::kFp32,
+                                   .device = ModelDevice(),
+                                   .dtype = ModelDType(dtype_name),
                                    .threads = args.threads};
   auto emb = photoidx::models::clip::LoadClipImageEmbedder(o);
   if (!emb.ok()) std::exit(1);
@@ -435,15 +466,17 @@ void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& 
 
 int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
+  g_device = photoidx::bench::ParseBenchDevice(args.device);
   int threads = photoidx::models::torchutil::SetTorchThreads(args.threads);
-  std::printf("clip_bench: ViT-B/32 shapes, random weights; %d threads, cpu bf16 native: %s\n",
-              threads, photoidx::models::torchutil::CpuHasNativeBf16() ? "yes" : "no");
+  std::printf("clip_bench: ViT-B/32 shapes, random weights; %s, %d threads, cpu bf16 native: %s\n",
+              g_device.str().c_str(), threads,
+              photoidx::models::torchutil::CpuHasNativeBf16() ? "yes" : "no");
   auto t0 = Clock::now();
   std::string dir = WriteModel();
   std::printf("wrote %s in %.1f s\n", dir.c_str(),
               std::chrono::duration<double>(Clock::now() - t0).count());
 
-  ReportLoadRss(dir, args.threads);
+  if (g_device.is_cpu()) ReportLoadRss(dir, args.threads);
   for (const std::string& d : args.dtypes) {
     at::ScalarType dt = ParseDType(d);
     double cube = GemmGflops(1024, 1024, 1024, dt, args.seconds / 2);
@@ -454,9 +487,11 @@ int main(int argc, char** argv) {
     BenchText(dir, args, d);
     if (args.end_to_end) BenchEndToEnd(dir, args, d);
   }
-  bool both = std::find(args.dtypes.begin(), args.dtypes.end(), "bf16") != args.dtypes.end() &&
-              std::find(args.dtypes.begin(), args.dtypes.end(), "fp32") != args.dtypes.end();
-  if (both) ReportBf16Deviation(dir, args);
+  auto has = [&](const char* d) {
+    return std::find(args.dtypes.begin(), args.dtypes.end(), d) != args.dtypes.end();
+  };
+  if (has("fp32") && has("bf16")) ReportReducedDeviation(dir, args, at::kBFloat16);
+  if (has("fp32") && has("fp16")) ReportReducedDeviation(dir, args, at::kHalf);
   if (!args.keep) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -13,6 +13,15 @@ find_package(exiv2 REQUIRED)              # exiv2lib              -> core/image
 find_package(libheif REQUIRED)            # heif                  -> core/image
 find_package(nlohmann_json 3 REQUIRED)    # nlohmann_json::nlohmann_json -> models/hf, cli
 pkg_check_modules(LIBRAW REQUIRED IMPORTED_TARGET libraw_r)   # PkgConfig::LIBRAW -> core/image
+include(PhotoidxOpenBLAS)                 # OpenBLAS::OpenBLAS    -> core/models/cpu (torch-free text tower)
+# libcurl is optional: without it photoidx resolves models in the local
+# Hugging Face cache only and says what to download.
+find_package(CURL 7.80)                   # CURL::libcurl         -> core/models/hf (downloads)
+if(CURL_FOUND)
+  set(PHOTOIDX_HAVE_CURL ON)
+else()
+  message(STATUS "photoidx: libcurl not found; model downloads disabled")
+endif()
 if(PHOTOIDX_WITH_TORCH)
   find_package(Torch REQUIRED)            # ${TORCH_LIBRARIES}    -> core/models/{torch,clip,blip}
   if(TARGET c10_cuda)

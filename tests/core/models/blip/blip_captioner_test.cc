@@ -139,42 +139,51 @@ TEST_F(BlipCaptionerTest, PromptLongerThanMaxLengthStillGeneratesOneToken) {
             (std::vector<int64_t>{30522, 1037, 3861, 1997}));
 }
 
-// bfloat16 is a speed path: its deviation from float32 is reported, and
-// only checked for sanity (the tiny model's greedy gaps are ~3e-3, far below
-// bfloat16 rounding, so its ids may legitimately differ).
-TEST(BlipBf16Test, DeviationFromFp32IsSmall) {
+// bfloat16 (CPU) and float16 (CUDA) are speed paths: their deviation from
+// float32 on the same device is reported, and only checked for sanity (the
+// tiny model's greedy gaps are ~3e-3, far below bfloat16 rounding, so its ids
+// may legitimately differ).
+void CheckReducedPrecision(const at::Device& device, at::ScalarType reduced) {
   torchutil::SetTorchThreads(1);
-  auto fp32 = BlipGenerator::LoadDir(test::BlipTinyDir(), at::kCPU, at::kFloat);
-  auto bf16 = BlipGenerator::LoadDir(test::BlipTinyDir(), at::kCPU, at::kBFloat16);
-  ASSERT_TRUE(fp32.ok() && bf16.ok());
+  auto fp32 = BlipGenerator::LoadDir(test::BlipTinyDir(), device, at::kFloat);
+  auto low = BlipGenerator::LoadDir(test::BlipTinyDir(), device, reduced);
+  ASSERT_TRUE(fp32.ok() && low.ok());
   at::Tensor pixels = test::ReferencePixelValues();
   auto s32 = (*fp32)->EncodeImages(pixels);
-  auto s16 = (*bf16)->EncodeImages(pixels);
+  auto s16 = (*low)->EncodeImages(pixels);
   ASSERT_TRUE(s32.ok() && s16.ok()) << s16.status().ToString();
   const double vision_dev = test::MaxAbsDiff(*s32, *s16);
   const double vision_max = s32->abs().max().item<double>();
 
   const BlipTextDecoder& d32 = (*fp32)->decoder();
-  const BlipTextDecoder& d16 = (*bf16)->decoder();
+  const BlipTextDecoder& d16 = (*low)->decoder();
   BlipKVCache c32 = d32.NewCache(6, 4), c16 = d16.NewCache(6, 4);
   at::Tensor ids = at::full({6, 1}, 30522, at::kLong);
   at::Tensor l32 = d32.Step(ids, d32.ProjectImage(*s32), &c32);
   at::Tensor l16 = d16.Step(ids, d16.ProjectImage(*s32), &c16);
   const double logit_dev = test::MaxAbsDiff(l32, l16);
   const double logit_max = l32.abs().max().item<double>();
-  std::printf("[ bf16     ] vision max|diff| %.4g (max|x| %.3g); first-step logits max|diff| %.4g "
-              "(max|x| %.3g)\n", vision_dev, vision_max, logit_dev, logit_max);
+  std::printf("[ %s %s ] vision max|diff| %.4g (max|x| %.3g); first-step logits max|diff| %.4g "
+              "(max|x| %.3g)\n", torchutil::DTypeShortName(reduced), device.str().c_str(),
+              vision_dev, vision_max, logit_dev, logit_max);
   EXPECT_EQ(l16.scalar_type(), at::kFloat);
   EXPECT_LT(vision_dev, 0.05 * vision_max);
   EXPECT_LT(logit_dev, 0.05 * logit_max);
 
-  auto g16 = (*bf16)->Generate(*s16, GenerateOptions{.prompt = {30522}, .num_beams = 3});
+  auto g16 = (*low)->Generate(*s16, GenerateOptions{.prompt = {30522}, .num_beams = 3});
   ASSERT_TRUE(g16.ok()) << g16.status().ToString();
   ASSERT_EQ(g16->size(), 6u);
   for (const Generated& g : *g16) {
     EXPECT_EQ(g.ids.front(), 30522);
     EXPECT_LE(g.ids.size(), 20u);
   }
+}
+
+TEST(BlipReducedPrecisionTest, Bfloat16OnCpu) { CheckReducedPrecision(at::kCPU, at::kBFloat16); }
+
+TEST(BlipReducedPrecisionTest, Float16OnCuda) {
+  if (!torchutil::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  CheckReducedPrecision(at::Device(at::kCUDA, 0), at::kHalf);
 }
 
 }  // namespace

@@ -126,7 +126,9 @@ void CheckGenerate(const BlipGenerator& model, const at::Tensor& states,
     ASSERT_TRUE(single.ok()) << single.status().ToString();
     EXPECT_EQ((*single)[0].ids, expected) << label << " image " << i << " (single)";
     EXPECT_EQ((*batched)[i].ids, expected) << label << " image " << i << " (batched)";
-    EXPECT_EQ((*batched)[i].score, (*single)[0].score) << label << " image " << i;
+    // Equal to the last bit on the CPU; CUDA kernels change their reduction
+    // order with the batch size, so there the scores agree to rounding.
+    EXPECT_NEAR((*batched)[i].score, (*single)[0].score, 1e-5) << label << " image " << i;
     if (per_image[i].contains("sequence_score")) {
       EXPECT_NEAR((*single)[0].score, per_image[i]["sequence_score"].get<double>(), 1e-5)
           << label << " image " << i;

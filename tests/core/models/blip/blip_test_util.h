@@ -23,6 +23,7 @@
 #include "core/models/torch/device.h"
 #include "core/models/torch/state_dict.h"
 #include "tests/core/models/torch/tensor_file.h"
+#include "tests/core/models/torch/test_device.h"
 #include "tests/testutil.h"
 
 namespace photoidx::models::blip::test {
@@ -60,7 +61,7 @@ inline nlohmann::json ReadJson(const std::string& relative) {
 // machine cost more than the ops.
 inline std::unique_ptr<BlipGenerator> LoadTinyFp32() {
   torchutil::SetTorchThreads(1);
-  auto r = BlipGenerator::LoadDir(BlipTinyDir(), at::kCPU, at::kFloat);
+  auto r = BlipGenerator::LoadDir(BlipTinyDir(), models::test::TestDevice(), at::kFloat);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? std::move(*r) : nullptr;
 }

@@ -24,7 +24,7 @@ constexpr double kAtol = 1e-4, kRtol = 1e-4, kLogitsAtol = 2e-3;
 class ClipParityTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto parts = LoadClipModel(test::ModelDir(GetParam()), test::CpuFp32(), true, true);
+    auto parts = LoadClipModel(test::ModelDir(GetParam()), test::TestFp32(), true, true);
     ASSERT_TRUE(parts.ok()) << parts.status().ToString();
     parts_ = std::move(*parts);
     pixels_ = test::PixelValues().Get("pixel_values");

@@ -31,7 +31,7 @@ void Report(const std::string& what, const Deviation& d) {
 }
 
 void MeasureDeviation(const std::string& model, const torchutil::Placement& reduced) {
-  auto fp32 = LoadClipModel(test::ModelDir(model), test::CpuFp32(), true, true);
+  auto fp32 = LoadClipModel(test::ModelDir(model), test::TestFp32(), true, true);
   auto low = LoadClipModel(test::ModelDir(model), reduced, true, true);
   ASSERT_TRUE(fp32.ok()) << fp32.status().ToString();
   ASSERT_TRUE(low.ok()) << low.status().ToString();
@@ -48,10 +48,12 @@ void MeasureDeviation(const std::string& model, const torchutil::Placement& redu
   const std::string tag = model + " " + reduced.ToString();
   Report(tag + " image_embeds", Compare(vlow->image_embeds, v32->image_embeds));
   Report(tag + " text_embeds", Compare(tlow->text_embeds, t32->text_embeds));
-  at::Tensor l32 =
-      at::mm(test::Normalize(v32->image_embeds), test::Normalize(t32->text_embeds).t());
-  at::Tensor llow = at::mm(test::Normalize(vlow->image_embeds.to(at::kCPU)),
-                           test::Normalize(tlow->text_embeds.to(at::kCPU)).t());
+  auto cosines = [](const at::Tensor& image, const at::Tensor& text) {
+    return at::mm(test::Normalize(image.to(at::kCPU, at::kFloat)),
+                  test::Normalize(text.to(at::kCPU, at::kFloat)).t());
+  };
+  at::Tensor l32 = cosines(v32->image_embeds, t32->text_embeds);
+  at::Tensor llow = cosines(vlow->image_embeds, tlow->text_embeds);
   std::printf("[ deviation] %-44s max abs %.3g (cosine units)\n",
               (tag + " image-text cosine").c_str(), (llow - l32).abs().max().item<double>());
 }
@@ -59,7 +61,8 @@ void MeasureDeviation(const std::string& model, const torchutil::Placement& redu
 class ClipReducedPrecisionTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ClipReducedPrecisionTest, Bfloat16OnCpu) {
-  torchutil::Placement p = test::CpuFp32();
+  torchutil::Placement p = test::TestFp32();
+  p.device = at::kCPU;
   p.dtype = at::kBFloat16;
   MeasureDeviation(GetParam(), p);
 }

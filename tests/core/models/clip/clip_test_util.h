@@ -14,6 +14,7 @@
 #include "core/models/torch/device.h"
 #include "core/models/torch/state_dict.h"
 #include "tests/core/models/torch/tensor_file.h"
+#include "tests/core/models/torch/test_device.h"
 #include "tests/testutil.h"
 
 namespace photoidx::models::clip::test {
@@ -35,9 +36,10 @@ inline std::string ModelDir(const std::string& model) {
   return photoidx::test::DataPath("models/" + model);
 }
 
-inline torchutil::Placement CpuFp32() {
+// float32 on the test device (the CPU unless PHOTOIDX_TEST_DEVICE=cuda).
+inline torchutil::Placement TestFp32() {
   torchutil::Placement p;
-  p.device = at::kCPU;
+  p.device = models::test::TestDevice();
   p.dtype = at::kFloat;
   p.threads = torchutil::SetTorchThreads(0);
   return p;
