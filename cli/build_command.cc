@@ -115,6 +115,7 @@ int RunBuildCommand(BuildFlags& flags, const GlobalOptions& global) {
   pipeline::BuildSummary summary;
   st = pipeline::RunBuild(fs, **store, *log, options, &summary);
   bar.Clear();
+  RefreshVectorFiles(**store, index_path, *log);
   PrintSummary(summary, *log);
   if (flags.json) std::printf("%s\n", pipeline::SummaryToJson(summary).c_str());
   if (!st.ok()) {

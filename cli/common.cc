@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+
+#include "core/index/vector_file.h"
 
 namespace photoidx::cli {
 namespace {
@@ -65,5 +68,22 @@ void PrintError(const std::string& message) {
 }
 
 bool StderrIsTerminal() { return ::isatty(2) == 1; }
+
+void RefreshVectorFiles(index::IndexStore& store, const std::string& index_path, Logger& log) {
+  auto models = store.ListModels("clip");
+  if (!models.ok()) return;
+  for (const index::ModelRow& m : *models) {
+    const std::string path = index::VectorFilePath(index_path, m.fingerprint);
+    const auto start = std::chrono::steady_clock::now();
+    Result<bool> wrote = index::RefreshVectorFile(store, m.fingerprint, path);
+    if (!wrote.ok()) {
+      log.Warn("vectors", path, wrote.status().ToString() + " (search reads the index instead)");
+    } else if (*wrote) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      log.Info("vectors: wrote " + path + " in " + std::to_string(s).substr(0, 5) + " s");
+    }
+  }
+}
 
 }  // namespace photoidx::cli

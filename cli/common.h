@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/base/logger.h"
 #include "core/base/status.h"
+#include "core/index/index_store.h"
 
 namespace photoidx::cli {
 
@@ -40,6 +41,12 @@ void PrintError(const std::string& message);
 
 // True when stderr is a terminal (progress bars only then).
 bool StderrIsTerminal();
+
+// After a writer changed the index: brings the mmapped vector file of every
+// CLIP model up to date (index::RefreshVectorFile; a no-op when current),
+// so that the next search skips reading embeddings from SQLite. A failure is
+// a warning: search then reads the index.
+void RefreshVectorFiles(index::IndexStore& store, const std::string& index_path, Logger& log);
 
 }  // namespace photoidx::cli
 

@@ -83,7 +83,8 @@ int RunGc(bool no_wait, const GlobalOptions& g) {
   oo.create = false;
   oo.writer = true;
   oo.wait = !no_wait;
-  auto store = index::IndexStore::Open(ResolveIndexPath(g.index), oo);
+  const std::string index_path = ResolveIndexPath(g.index);
+  auto store = index::IndexStore::Open(index_path, oo);
   if (!store.ok()) {
     PrintError("cannot open index: " + store.status().ToString());
     return store.status().IsBusy() ? kExitBusy : kExitUsage;
@@ -100,6 +101,7 @@ int RunGc(bool no_wait, const GlobalOptions& g) {
   }
   std::fprintf(stderr, "gc: removed %lld rows (missing files and contents nothing refers to)\n",
                (long long)*dropped);
+  RefreshVectorFiles(**store, index_path, *MakeLogger(g));
   return kExitOk;
 }
 

@@ -5,13 +5,21 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <vector>
 
+#include "cli/common.h"
+#include "cli/progress.h"
 #include "core/metrics/memory.h"
 #include "core/models/hf/fingerprint.h"
 #include "core/models/hf/hub.h"
 #include "core/models/plugin/plugin_api.h"
+#if PHOTOIDX_HAVE_CURL
+#include "core/models/download/curl_downloader.h"
+#endif
 
 namespace photoidx::cli {
 namespace {
@@ -51,6 +59,78 @@ std::string PluginPath() {
 }
 
 std::atomic<const models::PluginApi*> g_loaded{nullptr};
+
+// The files the loaders read: `required` must be in a model folder (and are
+// what a download must get); `optional` are read when present. The weights
+// come last, so a repository that lacks a small file fails before the big one
+// is fetched.
+struct ModelFiles {
+  std::vector<std::string> required;
+  std::vector<std::string> optional;
+};
+
+const ModelFiles& ClipFiles() {  // both towers: build embeds images, search embeds text
+  static const ModelFiles kFiles = {
+      {"config.json", "preprocessor_config.json", "vocab.json", "merges.txt", "model.safetensors"},
+      {"tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}};
+  return kFiles;
+}
+
+const ModelFiles& BlipFiles() {
+  static const ModelFiles kFiles = {
+      {"config.json", "preprocessor_config.json", "vocab.txt", "model.safetensors"},
+      {"tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}};
+  return kFiles;
+}
+
+#if PHOTOIDX_HAVE_CURL
+std::string HumanBytes(int64_t n) {
+  char buf[32];
+  if (n >= (int64_t(1) << 20)) std::snprintf(buf, sizeof(buf), "%.1f MiB", double(n) / (1 << 20));
+  else std::snprintf(buf, sizeof(buf), "%.1f KiB", double(n) / 1024);
+  return buf;
+}
+
+// Downloads missing hub models: a progress bar on a terminal, and one line
+// on stderr per file fetched.
+Result<std::string> ResolveWithDownload(const std::string& name, const models::hf::HubOptions& hub,
+                                        const ModelFiles& files) {
+  ProgressBar bar(StderrIsTerminal());
+  models::download::CurlDownloaderOptions options;
+  options.progress = [&](const std::string& file, int64_t done, int64_t total) {
+    bar.Update(file.c_str(), done, total);
+    if (done != total) return;
+    bar.Clear();
+    std::fprintf(stderr, "photoidx: downloaded %s %s (%s) into %s\n", name.c_str(), file.c_str(),
+                 HumanBytes(done).c_str(), hub.hub_cache.c_str());
+  };
+  models::download::CurlDownloader downloader(options);
+  models::hf::HubOptions with = hub;
+  with.downloader = &downloader;
+  return models::hf::ResolveModelDir(name, with, files.required, files.optional);
+}
+#endif
+
+// A folder, or a hub id in the cache; downloaded when missing unless
+// HF_HUB_OFFLINE is set (or this build has no libcurl).
+Result<std::string> ResolveFolder(const std::string& name, const ModelFiles& files) {
+  const models::hf::HubOptions hub = models::hf::HubOptionsFromEnvironment();
+#if PHOTOIDX_HAVE_CURL
+  if (!hub.offline) return ResolveWithDownload(name, hub, files);
+#endif
+  return models::hf::ResolveModelDir(name, hub, files.required, files.optional);
+}
+
+Result<ResolvedModel> ResolveModel(const std::string& name, const ModelFlags& flags,
+                                   const ModelFiles& files) {
+  ResolvedModel m;
+  m.name = name;
+  PHOTOIDX_ASSIGN_OR_RETURN(m.dir, ResolveFolder(name, files));
+  PHOTOIDX_ASSIGN_OR_RETURN(m.fingerprint,
+                            models::hf::ModelFingerprint(m.dir, {FingerprintCachePath()}));
+  PHOTOIDX_ASSIGN_OR_RETURN(m.options, ToOptions(m.dir, flags));
+  return m;
+}
 
 // Loads the plugin once (libtorch and all) and keeps it for the process.
 Result<const models::PluginApi*> Plugin() {
@@ -93,18 +173,11 @@ void AddDeviceFlags(CLI::App& cmd, ModelFlags& f) {
 // Resolution and fingerprints are torch-free: a no-op rebuild never loads
 // the plugin. (The loaders check every tensor when the stage starts.)
 Result<ResolvedModel> ResolveClip(const std::string& name, const ModelFlags& flags, bool) {
-  return ResolveBlip(name, flags);
+  return ResolveModel(name, flags, ClipFiles());
 }
 
 Result<ResolvedModel> ResolveBlip(const std::string& name, const ModelFlags& flags) {
-  ResolvedModel m;
-  m.name = name;
-  PHOTOIDX_ASSIGN_OR_RETURN(m.dir, models::hf::ResolveModelDir(
-                                       name, models::hf::HubOptionsFromEnvironment()));
-  PHOTOIDX_ASSIGN_OR_RETURN(m.fingerprint,
-                            models::hf::ModelFingerprint(m.dir, {FingerprintCachePath()}));
-  PHOTOIDX_ASSIGN_OR_RETURN(m.options, ToOptions(m.dir, flags));
-  return m;
+  return ResolveModel(name, flags, BlipFiles());
 }
 
 Result<std::unique_ptr<models::ImageEmbedder>> LoadImageEmbedder(const ResolvedModel& m) {

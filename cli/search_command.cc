@@ -1,5 +1,11 @@
 // photoidx search "query": rank the index's photos against a text (CLIP
 // text tower only) or an image (--image, vision tower), or by caption words.
+//
+// A text query runs the torch-free text tower (core/models/clip_cpu) in this
+// process: libtorch is never loaded for it, which is what keeps a cold text
+// search under half a second (issue 4 item 10). It is float32, the parity
+// path, whatever --device/--dtype say; the weights are the same files the
+// fingerprint was computed from. Image queries load the model plugin.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,6 +16,8 @@
 #include "core/base/strings.h"
 #include "core/fs/file_system.h"
 #include "core/index/index_store.h"
+#include "core/index/vector_file.h"
+#include "core/models/clip_cpu/clip_text_cpu.h"
 #include "core/search/search.h"
 
 namespace photoidx::cli {
@@ -56,7 +64,13 @@ Result<std::vector<float>> EmbedQuery(const SearchFlags& f, const ResolvedModel&
     const image::Image* img = &decoded.image;
     return model->EmbedImages(std::span<const image::Image* const>(&img, 1));
   }
-  PHOTOIDX_ASSIGN_OR_RETURN(auto model, LoadTextEmbedder(m));
+  models::ModelInfo info{.name = m.name, .fingerprint = m.fingerprint, .dim = 0};
+  // One BLAS thread unless --model-threads says otherwise: a query is a
+  // handful of rows, memory-bound (ViT-B/32: ~30-60 ms on one core, ~37 on
+  // two when idle), and OpenMP threads that must meet at every matmul slow
+  // it 10x or more when another process (a running build) holds a core.
+  const int threads = m.options.threads > 0 ? m.options.threads : 1;
+  PHOTOIDX_ASSIGN_OR_RETURN(auto model, models::clip_cpu::LoadClipTextCpu(m.dir, info, threads));
   std::vector<std::string> texts = {f.query};
   return model->EmbedTexts(texts);
 }
@@ -154,12 +168,17 @@ int RunSearch(SearchFlags& f, const GlobalOptions& g) {
   if (m.fingerprint.empty()) {
     hits = search::SearchByCaption(**store, f.filters);
   } else {
+    // The mmapped vector file when it is current (written by the last
+    // build or gc); else the embeddings are read from the index. Opened
+    // first: the kernel reads it in while the query is embedded.
+    auto vectors = index::OpenCurrentVectorFile(
+        **store, m.fingerprint, index::VectorFilePath(index_path, m.fingerprint));
     auto query = EmbedQuery(f, m);
     if (!query.ok()) {
       PrintError(query.status().ToString());
       return ExitCodeFor(query.status());
     }
-    hits = search::SearchByEmbedding(**store, m.fingerprint, *query, f.filters);
+    hits = search::SearchByEmbedding(**store, m.fingerprint, *query, f.filters, vectors.get());
   }
   if (!hits.ok()) {
     PrintError(hits.status().ToString());

@@ -10,12 +10,14 @@
 //   included (min_length = max_length forces full-length captions).
 //
 // Usage: blip_bench [--iters N] [--threads N] [--dtypes fp32,bf16,fp16] [--batches 1,8]
-//                   [--device cpu|cuda]
+//                   [--device cpu|cuda] [--write-model DIR]
 // Timings are the minimum over N runs (default 2) after one warm-up.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +40,7 @@ struct Args {
   std::vector<std::string> dtypes = {"fp32", "bf16"};
   std::vector<int> batches = {1, 8};
   std::string device = "cpu";
+  std::string write_model;  // write the random checkpoint folder here and exit
 };
 
 // The bench's device (--device), set once in main.
@@ -63,6 +66,7 @@ Args ParseArgs(int argc, char** argv) {
     if (k == "--threads") a.threads = std::stoi(v);
     if (k == "--dtypes") a.dtypes = Split(v);
     if (k == "--device") a.device = v;
+    if (k == "--write-model") a.write_model = v;
     if (k == "--batches") {
       a.batches.clear();
       for (const std::string& b : Split(v)) a.batches.push_back(std::stoi(b));
@@ -138,7 +142,7 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> TensorList(const BlipC
 
 // A float32 safetensors image of random weights: LayerNorm weights 1,
 // biases small, matrices N(0, 1/fan_in), embeddings N(0, 0.02^2).
-std::shared_ptr<hf::SafeTensors> RandomWeights(const BlipConfig& c) {
+std::vector<uint8_t> RandomWeightBytes(const BlipConfig& c) {
   auto list = TensorList(c);
   std::string header = "{";
   size_t offset = 0;
@@ -180,7 +184,11 @@ std::shared_ptr<hf::SafeTensors> RandomWeights(const BlipConfig& c) {
     std::memcpy(data, t.data_ptr<float>(), t.numel() * 4);
     data += t.numel() * 4;
   }
-  auto st = hf::SafeTensors::FromBuffer(std::move(bytes), "random-blip-base");
+  return bytes;
+}
+
+std::shared_ptr<hf::SafeTensors> RandomWeights(const BlipConfig& c) {
+  auto st = hf::SafeTensors::FromBuffer(RandomWeightBytes(c), "random-blip-base");
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.status().ToString().c_str());
     std::exit(1);
@@ -274,6 +282,26 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
   }
 }
 
+// A complete BLIP-base checkpoint folder with the random weights (for the
+// whole-build bench); tokenizer and preprocessor files come from the tiny
+// fixture model, which has BLIP-base's (vocabulary 30522 + [DEC], [ENC]; 384 px).
+void WriteModelFolder(const BlipConfig& c, const std::string& dir) {
+  namespace fs = std::filesystem;
+  fs::create_directories(dir);
+  std::vector<uint8_t> bytes = RandomWeightBytes(c);
+  std::ofstream(dir + "/model.safetensors", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  std::ofstream(dir + "/config.json")
+      << "{\"architectures\":[\"BlipForConditionalGeneration\"],\"model_type\":\"blip\","
+         "\"text_config\":{\"num_attention_heads\":" << c.text.num_attention_heads
+      << "},\"vision_config\":{}}\n";
+  const std::string src = std::string(PHOTOIDX_TEST_DATA) + "/models/blip-tiny/";
+  for (const char* f : {"preprocessor_config.json", "vocab.txt", "tokenizer_config.json",
+                        "special_tokens_map.json", "added_tokens.json"}) {
+    fs::copy_file(src + f, dir + "/" + f, fs::copy_options::overwrite_existing);
+  }
+}
+
 }  // namespace
 }  // namespace photoidx::models::blip
 
@@ -286,6 +314,11 @@ int main(int argc, char** argv) {
               "bf16 native: %s\n", blip::g_device.str().c_str(), threads, args.iters,
               torchutil::CpuHasNativeBf16() ? "yes" : "no");
   blip::BlipConfig config = blip::BaseConfig();
+  if (!args.write_model.empty()) {
+    blip::WriteModelFolder(config, args.write_model);
+    std::printf("wrote %s\n", args.write_model.c_str());
+    return 0;
+  }
   auto weights = blip::RandomWeights(config);
   for (const std::string& d : args.dtypes) {
     blip::BenchDtype(config, weights, photoidx::bench::ParseBenchDType(d, blip::g_device), args);

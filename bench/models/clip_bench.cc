@@ -15,7 +15,8 @@
 //     after loading the image embedder.
 //
 // Usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16]
-//                   [--batches 1,8,32] [--end-to-end] [--keep]
+//                   [--batches 1,8,32] [--end-to-end] [--keep] [--device cpu|cuda]
+//                   [--write-model DIR]
 // Set the BLAS to OpenBLAS-openmp first (TOOLCHAIN.md "BLAS trap").
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -54,6 +55,7 @@ struct Args {
   bool end_to_end = false;
   bool keep = false;  // leave the model folder in the temp directory
   std::string device = "cpu";
+  std::string write_model;  // write the random checkpoint folder here and exit
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -89,10 +91,13 @@ Args ParseArgs(int argc, char** argv) {
       a.keep = true;
     else if (k == "--device")
       a.device = next();
+    else if (k == "--write-model")
+      a.write_model = next();
     else {
       std::fprintf(stderr,
                    "usage: clip_bench [--threads N] [--seconds S] [--dtypes fp32,bf16] "
-                   "[--batches 1,8,32] [--end-to-end] [--keep] [--device cpu|cuda]\n");
+                   "[--batches 1,8,32] [--end-to-end] [--keep] [--device cpu|cuda] "
+                   "[--write-model DIR]\n");
       std::exit(2);
     }
   }
@@ -249,9 +254,10 @@ void CopyFile(const std::string& from, const std::string& to) {
 
 // The random ViT-B/32 folder; tokenizer and preprocessor files come from
 // the tiny fixture model (the real OpenAI files).
-std::string WriteModel() {
-  std::string dir =
-      (std::filesystem::temp_directory_path() / "photoidx-clip-bench-vitb32").string();
+std::string WriteModel(std::string dir = "") {
+  if (dir.empty()) {
+    dir = (std::filesystem::temp_directory_path() / "photoidx-clip-bench-vitb32").string();
+  }
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/config.json")
       << "{\"architectures\":[\"CLIPModel\"],\"model_type\":\"clip\",\"projection_dim\":512,"
@@ -466,6 +472,10 @@ void BenchEndToEnd(const std::string& dir, const Args& args, const std::string& 
 
 int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
+  if (!args.write_model.empty()) {
+    std::printf("wrote %s\n", WriteModel(args.write_model).c_str());
+    return 0;
+  }
   g_device = photoidx::bench::ParseBenchDevice(args.device);
   int threads = photoidx::models::torchutil::SetTorchThreads(args.threads);
   std::printf("clip_bench: ViT-B/32 shapes, random weights; %s, %d threads, cpu bf16 native: %s\n",

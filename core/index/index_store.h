@@ -46,7 +46,7 @@ namespace photoidx::index {
 
 // v1: files, contents, failures, models, embeddings, captions, runs.
 // v2: captions_fts (FTS5 word search over captions).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // kIgnored: a file that is not an image (sniffed by content), remembered so an
 // unchanged one is not read again on the next build.
@@ -225,6 +225,13 @@ class IndexStore {
   // The same rows streamed without building the matrix (no 4*dim*N buffer):
   // search can score each vector as it goes. NotFound for an unknown model.
   virtual Status ScanEmbeddings(std::string_view model, const EmbeddingVisitor& visit) = 0;
+  // Every stored embedding of `model`, present or not, in sha256 order (what
+  // a vector file holds: presence changes without touching embeddings).
+  virtual Status ScanStoredEmbeddings(std::string_view model, const EmbeddingVisitor& visit) = 0;
+  // A stamp that changes whenever an embedding of `model` is written or
+  // deleted (committed or not, as seen by this connection). NotFound for an
+  // unknown model.
+  virtual Result<int64_t> VectorsVersion(std::string_view model) = 0;
   // For each sha256, in the given order, what search displays; hashes with
   // no present file are left out. `caption_model` may be empty (no captions).
   virtual Result<std::vector<PhotoRow>> LookupPhotos(const std::vector<std::string>& sha256,

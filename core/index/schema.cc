@@ -101,8 +101,32 @@ END;
 INSERT INTO captions_fts(captions_fts) VALUES ('rebuild');
 )sql";
 
+// v2 -> v3: a version stamp per model that changes whenever any of its
+// embeddings is inserted, updated or deleted (triggers, so no code path can
+// forget it). Search trusts a model's mmapped vector file
+// (core/index/vector_file.h) only when the file carries the current stamp.
+// Stamps start at a random value: a vector file left behind by another
+// index, or by this index before it was rebuilt, never matches by accident.
+// The modulus leaves room for 2^63 - 10^15 increments.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE models ADD COLUMN vectors_version INTEGER NOT NULL DEFAULT 0;
+UPDATE models SET vectors_version = abs(random() % 1000000000000000);
+CREATE TRIGGER models_vectors_seed AFTER INSERT ON models BEGIN
+  UPDATE models SET vectors_version = abs(random() % 1000000000000000) WHERE id = new.id;
+END;
+CREATE TRIGGER embeddings_version_ai AFTER INSERT ON embeddings BEGIN
+  UPDATE models SET vectors_version = vectors_version + 1 WHERE id = new.model_id;
+END;
+CREATE TRIGGER embeddings_version_au AFTER UPDATE ON embeddings BEGIN
+  UPDATE models SET vectors_version = vectors_version + 1 WHERE id = new.model_id;
+END;
+CREATE TRIGGER embeddings_version_ad AFTER DELETE ON embeddings BEGIN
+  UPDATE models SET vectors_version = vectors_version + 1 WHERE id = old.model_id;
+END;
+)sql";
+
 // kMigrations[i] takes version i to version i+1.
-constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration step per schema version");
 

@@ -38,18 +38,42 @@ std::string QuoteWords(std::string_view words) {
 Status SqliteIndexStore::ScanEmbeddings(std::string_view model, const EmbeddingVisitor& visit) {
   try {
     PHOTOIDX_ASSIGN_OR_RETURN(ModelEntry m, FindModel(model));
-    return ScanModel(m, model, visit);
+    return ScanModel(st_->load_embeddings, m, model, visit);
   } catch (const SQLite::Exception& e) {
     return ToStatus(e, Context("loading embeddings"));
   }
 }
 
-Status SqliteIndexStore::ScanModel(const ModelEntry& m, std::string_view model,
-                                   const EmbeddingVisitor& visit) {
+Status SqliteIndexStore::ScanStoredEmbeddings(std::string_view model,
+                                              const EmbeddingVisitor& visit) {
+  try {
+    PHOTOIDX_ASSIGN_OR_RETURN(ModelEntry m, FindModel(model));
+    return ScanModel(st_->stored_embeddings, m, model, visit);
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("loading embeddings"));
+  }
+}
+
+Result<int64_t> SqliteIndexStore::VectorsVersion(std::string_view model) {
+  try {
+    PHOTOIDX_ASSIGN_OR_RETURN(ModelEntry m, FindModel(model));
+    SQLite::Statement& st = st_->vectors_version;
+    StatementScope scope(st);
+    st.bind(1, m.id);
+    if (!st.executeStep()) {
+      return Status::NotFound(Context("model " + std::string(model)), "not registered");
+    }
+    return st.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("reading the vectors version"));
+  }
+}
+
+Status SqliteIndexStore::ScanModel(SQLite::Statement& st, const ModelEntry& m,
+                                   std::string_view model, const EmbeddingVisitor& visit) {
   const size_t dim = static_cast<size_t>(m.dim);
   const int row_bytes = m.dim * static_cast<int>(sizeof(float));
   std::vector<float> scratch(dim);
-  SQLite::Statement& st = st_->load_embeddings;
   StatementScope scope(st);
   st.bind(1, m.id);
   while (st.executeStep()) {
@@ -91,7 +115,8 @@ Result<EmbeddingMatrix> SqliteIndexStore::LoadEmbeddings(std::string_view model)
       }
     }
     PHOTOIDX_RETURN_IF_ERROR(
-        ScanModel(m, model, [&out](std::string_view sha256, std::span<const float> v) {
+        ScanModel(st_->load_embeddings, m, model,
+                  [&out](std::string_view sha256, std::span<const float> v) {
           out.sha256.emplace_back(sha256);
           out.data.insert(out.data.end(), v.begin(), v.end());
         }));

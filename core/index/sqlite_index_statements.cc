@@ -51,6 +51,10 @@ SqliteIndexStore::Statements::Statements(SQLite::Database& db)
                       "SELECT e.sha256, e.vector FROM embeddings e WHERE e.model_id = ?1 AND "
                       "EXISTS (SELECT 1 FROM files f WHERE f.sha256 = e.sha256 AND f.state = 0) "
                       "ORDER BY e.sha256"),
+      stored_embeddings(db,
+                        "SELECT sha256, vector FROM embeddings WHERE model_id = ?1 "
+                        "ORDER BY sha256"),
+      vectors_version(db, "SELECT vectors_version FROM models WHERE id = ?1"),
       has_caption(db, "SELECT 1 FROM captions WHERE model_id = ?2 AND sha256 = ?1"),
       put_caption(db,
                   "INSERT INTO captions(model_id, sha256, text, ids) VALUES (?2, ?1, ?3, ?4) "

@@ -37,6 +37,8 @@ struct SqliteIndexStore::Statements {
   SQLite::Statement get_embedding;
   SQLite::Statement count_present;
   SQLite::Statement load_embeddings;
+  SQLite::Statement stored_embeddings;  // present or not
+  SQLite::Statement vectors_version;
   // captions
   SQLite::Statement has_caption;
   SQLite::Statement put_caption;

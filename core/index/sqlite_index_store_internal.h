@@ -69,6 +69,8 @@ class SqliteIndexStore final : public IndexStore {
 
   Result<EmbeddingMatrix> LoadEmbeddings(std::string_view model) override;
   Status ScanEmbeddings(std::string_view model, const EmbeddingVisitor& visit) override;
+  Status ScanStoredEmbeddings(std::string_view model, const EmbeddingVisitor& visit) override;
+  Result<int64_t> VectorsVersion(std::string_view model) override;
   Result<std::vector<PhotoRow>> LookupPhotos(const std::vector<std::string>& sha256,
                                              std::string_view caption_model) override;
   Result<std::vector<std::string>> SearchCaptions(std::string_view model, std::string_view words,
@@ -101,7 +103,8 @@ class SqliteIndexStore final : public IndexStore {
   Status FillPhotoRow(PhotoRow& photo, std::optional<int64_t> caption_model);
   Result<int64_t> CountQuery(const char* sql);
   // Throws SQLite::Exception.
-  Status ScanModel(const ModelEntry& m, std::string_view model, const EmbeddingVisitor& visit);
+  Status ScanModel(SQLite::Statement& st, const ModelEntry& m, std::string_view model,
+                   const EmbeddingVisitor& visit);
 
   // Destruction order matters: statements and the transaction go before the
   // database, the lock last (after the connection is closed).

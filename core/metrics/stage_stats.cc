@@ -35,6 +35,11 @@ std::string FormatStageLine(const StageStats& s) {
   std::string line = fmt::format("{} items {:.3f} s {:.1f}/s", s.items, s.wall_seconds,
                                  s.items_per_second());
   if (s.failed > 0) line += fmt::format("  failed {}", s.failed);
+  if (s.model_seconds > 0 || s.load_seconds > 0) {
+    line += fmt::format("  load {:.2f} s model {:.2f} s decode wait {:.2f} s (cpu {:.2f} s)",
+                        s.load_seconds, s.model_seconds, s.decode_wait_seconds,
+                        s.decode_cpu_seconds);
+  }
   line += fmt::format("  rss {} peak {}", FormatBytes(s.memory_after.rss_bytes),
                       FormatBytes(s.memory_after.peak_rss_bytes));
   if (s.accelerator_after.available) {

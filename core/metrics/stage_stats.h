@@ -20,6 +20,14 @@ struct StageStats {
   int64_t bytes = 0;
   int64_t failed = 0;
   double wall_seconds = 0;
+  // Where a model stage's wall time goes (0 for other stages): loading the
+  // model, running it, and waiting for decoded images (the next batch is
+  // decoded while the model runs, so only the wait costs wall time).
+  // decode_cpu_seconds sums every image decode over all worker threads.
+  double load_seconds = 0;
+  double model_seconds = 0;
+  double decode_wait_seconds = 0;
+  double decode_cpu_seconds = 0;
   ProcessMemory memory_before;
   ProcessMemory memory_after;  // peak_rss_bytes = this stage's peak
   AcceleratorMemory accelerator_before;
@@ -43,6 +51,7 @@ class ScopedStage {
     out_->bytes += bytes;
   }
   void AddFailed(int64_t n = 1) { out_->failed += n; }
+  StageStats& stats() { return *out_; }
   // Records the end now (idempotent).
   void Finish();
 

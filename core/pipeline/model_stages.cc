@@ -17,15 +17,24 @@ namespace {
 struct DecodedBatch {
   std::vector<const PendingItem*> items;
   std::vector<image::Image> images;
+  double decode_cpu_seconds = 0;  // summed over the worker threads
 };
+
+// Seconds since `start_us` on `clock`.
+double Since(const metrics::Clock* clock, int64_t start_us) {
+  return double(clock->NowMicros() - start_us) / 1e6;
+}
 
 // Decodes `items` in parallel at the model's input size; a file that fails
 // to decode now (changed or vanished since ingest) is recorded and dropped.
 DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> items, int min_side,
                          std::vector<std::pair<const PendingItem*, Status>>* failures) {
   std::vector<Result<image::Decoded>> results(items.size(), Status::Aborted("not decoded"));
+  std::vector<double> seconds(items.size(), 0.0);
   const int threads = ctx.options.threads > 0 ? ctx.options.threads : DefaultThreads();
+  const metrics::Clock* clock = ctx.options.clock;
   ParallelFor(items.size(), threads, [&](size_t i) {
+    const int64_t start = clock->NowMicros();
     auto bytes = ctx.fs.ReadFile(items[i]->path);
     if (!bytes.ok()) {
       results[i] = bytes.status();
@@ -34,8 +43,10 @@ DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> it
     image::DecodeOptions opts;
     opts.min_side = min_side;
     results[i] = image::DecodeImage(items[i]->path, *bytes, opts);
+    seconds[i] = Since(clock, start);
   });
   DecodedBatch batch;
+  for (double t : seconds) batch.decode_cpu_seconds += t;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!results[i].ok()) {
       failures->push_back({items[i], results[i].status()});
@@ -72,14 +83,21 @@ Status BatchLoop(RunContext& ctx, const char* name, std::vector<const PendingIte
     const size_t n = std::min(bs, pending.size() - begin);
     return DecodeBatch(ctx, std::span(pending).subspan(begin, n), min_side, &failures);
   };
+  metrics::StageStats& stats = stage.stats();
+  const metrics::Clock* clock = ctx.options.clock;
+  int64_t wait_start = clock->NowMicros();
   DecodedBatch current = decode_at(0);
+  stats.decode_wait_seconds += Since(clock, wait_start);
   for (size_t begin = 0; begin < pending.size(); begin += bs) {
     if (ctx.interrupted()) return Status::Interrupted("build interrupted");
+    stats.decode_cpu_seconds += current.decode_cpu_seconds;
     std::future<DecodedBatch> next;
     if (begin + bs < pending.size()) next = std::async(std::launch::async, decode_at, begin + bs);
     PHOTOIDX_RETURN_IF_ERROR(ctx.store.Begin());
     Status st = run_batch(current);
+    wait_start = clock->NowMicros();
     if (next.valid()) current = next.get();
+    stats.decode_wait_seconds += Since(clock, wait_start);
     for (auto& [item, reason] : failures) {
       if (st.ok()) st = ctx.Fail(item->path, item->size, item->mtime_ns, item->sha256, name, reason);
       stage.AddFailed();
@@ -98,8 +116,11 @@ Status BatchLoop(RunContext& ctx, const char* name, std::vector<const PendingIte
 // A model that cannot be loaded is a configuration error of the whole run
 // (InvalidArgument, exit code 2), never a per-file failure.
 template <typename Load>
-auto LoadModel(const Load& load, const std::string& name) -> decltype(load()) {
+auto LoadModel(const Load& load, const std::string& name, metrics::ScopedStage& stage,
+               const metrics::Clock* clock) -> decltype(load()) {
+  const int64_t start = clock->NowMicros();
   auto model = load();
+  stage.stats().load_seconds += Since(clock, start);
   if (!model.ok()) {
     return Status::InvalidArgument("cannot load model " + name, model.status().ToString());
   }
@@ -131,13 +152,16 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
     metrics::ScopedStage stage("embed", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
       PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::ImageEmbedder> model,
-                                LoadModel(spec.load, spec.name));
+                                LoadModel(spec.load, spec.name, stage, ctx.options.clock));
       const models::ModelInfo info = model->info();
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "clip", info.dim));
       auto run_batch = [&](DecodedBatch& batch) -> Status {
         auto ptrs = Pointers(batch);
         auto process = [&](std::span<const image::Image* const> imgs, size_t off) -> Status {
-          PHOTOIDX_ASSIGN_OR_RETURN(std::vector<float> emb, model->EmbedImages(imgs));
+          const int64_t start = ctx.options.clock->NowMicros();
+          auto embedded = model->EmbedImages(imgs);
+          stage.stats().model_seconds += Since(ctx.options.clock, start);
+          PHOTOIDX_ASSIGN_OR_RETURN(std::vector<float> emb, std::move(embedded));
           for (size_t i = 0; i < imgs.size(); ++i) {
             PHOTOIDX_RETURN_IF_ERROR(ctx.store.PutEmbedding(
                 batch.items[off + i]->sha256, spec.fingerprint, emb.data() + i * info.dim, info.dim));
@@ -180,12 +204,15 @@ Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents
     metrics::ScopedStage stage("caption", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
       PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::Captioner> model,
-                                LoadModel(spec.load, spec.name));
+                                LoadModel(spec.load, spec.name, stage, ctx.options.clock));
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "blip", 0));
       auto run_batch = [&](DecodedBatch& batch) -> Status {
         auto ptrs = Pointers(batch);
         auto process = [&](std::span<const image::Image* const> imgs, size_t off) -> Status {
-          PHOTOIDX_ASSIGN_OR_RETURN(auto caps, model->CaptionImages(imgs, spec.options));
+          const int64_t start = ctx.options.clock->NowMicros();
+          auto captioned = model->CaptionImages(imgs, spec.options);
+          stage.stats().model_seconds += Since(ctx.options.clock, start);
+          PHOTOIDX_ASSIGN_OR_RETURN(auto caps, std::move(captioned));
           for (size_t i = 0; i < imgs.size(); ++i) {
             PHOTOIDX_RETURN_IF_ERROR(
                 ctx.store.PutCaption(batch.items[off + i]->sha256, spec.fingerprint, caps[i].text));

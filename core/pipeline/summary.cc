@@ -21,6 +21,12 @@ std::string StageJson(const metrics::StageStats& s) {
   out += ",\"failed\":" + std::to_string(s.failed);
   out += ",\"wall_s\":" + Num(s.wall_seconds);
   out += ",\"per_s\":" + Num(s.items_per_second());
+  if (s.model_seconds > 0 || s.load_seconds > 0) {
+    out += ",\"load_s\":" + Num(s.load_seconds);
+    out += ",\"model_s\":" + Num(s.model_seconds);
+    out += ",\"decode_wait_s\":" + Num(s.decode_wait_seconds);
+    out += ",\"decode_cpu_s\":" + Num(s.decode_cpu_seconds);
+  }
   out += ",\"rss_bytes\":" + std::to_string(s.memory_after.rss_bytes);
   out += ",\"peak_rss_bytes\":" + std::to_string(s.memory_after.peak_rss_bytes);
   out += ",\"rss_before_bytes\":" + std::to_string(s.memory_before.rss_bytes);

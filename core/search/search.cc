@@ -44,8 +44,8 @@ Result<std::vector<SearchHit>> Collect(index::IndexStore& store,
   std::vector<SearchHit> hits;
   const size_t want = size_t(std::max(0, o.top_k));
   size_t chunk = std::max<size_t>(want * 2, 16);
-  for (size_t begin = 0; begin < order.size() && hits.size() < want; begin += chunk) {
-    const size_t end = std::min(order.size(), begin + chunk);
+  for (size_t begin = 0, end = 0; begin < order.size() && hits.size() < want; begin = end) {
+    end = std::min(order.size(), begin + chunk);
     std::vector<std::string> shas(order.begin() + long(begin), order.begin() + long(end));
     PHOTOIDX_ASSIGN_OR_RETURN(auto photos, store.LookupPhotos(shas, o.caption_model));
     std::unordered_map<std::string, index::PhotoRow*> by_sha;
@@ -70,15 +70,20 @@ Result<std::vector<SearchHit>> Collect(index::IndexStore& store,
 }  // namespace
 
 std::vector<float> ScoreAll(const index::EmbeddingMatrix& matrix, const std::vector<float>& query) {
-  std::vector<float> scores(matrix.rows());
-  const size_t dim = size_t(matrix.dim);
+  return ScoreAll(matrix.data.data(), matrix.rows(), matrix.dim, query);
+}
+
+std::vector<float> ScoreAll(const float* data, size_t rows, int dim_in,
+                            const std::vector<float>& query) {
+  std::vector<float> scores(rows);
+  const size_t dim = size_t(dim_in);
   const float* q = query.data();
   // 16 independent lanes: the compiler vectorises them without reassociating
   // a single float sum (which it may not do at -O2): about 10x faster.
   constexpr size_t kLanes = 16;
   const size_t body = dim - dim % kLanes;
-  for (size_t i = 0; i < matrix.rows(); ++i) {
-    const float* r = matrix.row(i);
+  for (size_t i = 0; i < rows; ++i) {
+    const float* r = data + i * dim;
     float lanes[kLanes] = {};
     for (size_t d = 0; d < body; d += kLanes) {
       for (size_t k = 0; k < kLanes; ++k) lanes[k] += r[d + k] * q[d + k];
@@ -105,37 +110,67 @@ std::vector<size_t> TopK(const std::vector<float>& scores, size_t k) {
 
 Result<std::vector<SearchHit>> SearchByEmbedding(index::IndexStore& store, const std::string& model,
                                                  const std::vector<float>& query,
-                                                 const SearchOptions& o) {
-  PHOTOIDX_ASSIGN_OR_RETURN(index::EmbeddingMatrix matrix, store.LoadEmbeddings(model));
-  if (matrix.rows() == 0) return std::vector<SearchHit>{};
-  if (size_t(matrix.dim) != query.size()) {
-    return Status::InvalidArgument("query embedding has " + std::to_string(query.size()) +
-                                   " dimensions, the index " + std::to_string(matrix.dim));
+                                                 const SearchOptions& o,
+                                                 const index::VectorFile* vectors) {
+  // The rows to score: the mmapped vector file when the caller has a current
+  // one (every stored embedding; Collect drops contents with no present
+  // file), else the present ones read from the index.
+  index::EmbeddingMatrix loaded;
+  const float* data = nullptr;
+  size_t rows = 0;
+  int dim = 0;
+  if (vectors != nullptr) {
+    data = vectors->data();
+    rows = vectors->rows();
+    dim = vectors->dim();
+  } else {
+    PHOTOIDX_ASSIGN_OR_RETURN(loaded, store.LoadEmbeddings(model));
+    data = loaded.data.data();
+    rows = loaded.rows();
+    dim = loaded.dim;
   }
-  std::vector<float> scores = ScoreAll(matrix, query);
+  auto sha256 = [&](size_t i) { return vectors ? vectors->sha256(i) : loaded.sha256[i]; };
+  if (rows == 0) return std::vector<SearchHit>{};
+  if (size_t(dim) != query.size()) {
+    return Status::InvalidArgument("query embedding has " + std::to_string(query.size()) +
+                                   " dimensions, the index " + std::to_string(dim));
+  }
+  std::vector<float> scores = ScoreAll(data, rows, dim, query);
   std::unordered_set<std::string> allowed;
   const bool by_words = !o.caption_words.empty();
   if (by_words) {
     PHOTOIDX_ASSIGN_OR_RETURN(auto shas, store.SearchCaptions(o.caption_model, o.caption_words,
-                                                              int(matrix.rows())));
+                                                              int(rows)));
     allowed.insert(shas.begin(), shas.end());
   }
   // Rank only a window of the best when no metadata filter can reject many
   // (a full sort of 100k scores costs more than the scoring); with filters,
-  // rank everything and let Collect stop once top_k are found.
+  // or when the window held too many photos with no present file, rank
+  // everything and let Collect stop once top_k are found.
   const bool filtered = by_words || !o.folder.empty() || !o.date_from.empty() ||
                         !o.date_to.empty() || !o.camera.empty();
-  const size_t window = filtered ? scores.size() : size_t(std::max(o.top_k, 1)) * 4 + 64;
-  std::vector<size_t> order = TopK(scores, window);
-  std::vector<std::string> shas;
-  std::vector<std::optional<float>> kept;
-  for (size_t i : order) {
-    if (o.min_score && scores[i] < *o.min_score) break;
-    if (by_words && allowed.count(matrix.sha256[i]) == 0) continue;
-    shas.push_back(matrix.sha256[i]);
-    kept.push_back(scores[i]);
+  size_t window = filtered ? scores.size() : size_t(std::max(o.top_k, 1)) * 4 + 64;
+  for (;;) {
+    std::vector<size_t> order = TopK(scores, window);
+    std::vector<std::string> shas;
+    std::vector<std::optional<float>> kept;
+    bool below_min = false;
+    for (size_t i : order) {
+      if (o.min_score && scores[i] < *o.min_score) {
+        below_min = true;
+        break;
+      }
+      std::string sha = sha256(i);
+      if (by_words && allowed.count(sha) == 0) continue;
+      shas.push_back(std::move(sha));
+      kept.push_back(scores[i]);
+    }
+    PHOTOIDX_ASSIGN_OR_RETURN(auto hits, Collect(store, shas, kept, o));
+    if (hits.size() >= size_t(std::max(o.top_k, 0)) || below_min || window >= scores.size()) {
+      return hits;
+    }
+    window = scores.size();
   }
-  return Collect(store, shas, kept, o);
 }
 
 Result<std::vector<SearchHit>> SearchByCaption(index::IndexStore& store, const SearchOptions& o) {

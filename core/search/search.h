@@ -15,6 +15,7 @@
 
 #include "core/base/result.h"
 #include "core/index/index_store.h"
+#include "core/index/vector_file.h"
 
 namespace photoidx::search {
 
@@ -48,11 +49,18 @@ std::vector<size_t> TopK(const std::vector<float>& scores, size_t k);
 
 // scores[i] = dot(matrix.row(i), query). REQUIRES query.size() == matrix.dim.
 std::vector<float> ScoreAll(const index::EmbeddingMatrix& matrix, const std::vector<float>& query);
+// The same over `rows` x `dim` floats, row-major.
+std::vector<float> ScoreAll(const float* data, size_t rows, int dim,
+                            const std::vector<float>& query);
 
 // Ranks the embeddings of `model` (a fingerprint) by similarity to `query`.
+// `vectors`: the model's current vector file (index::OpenCurrentVectorFile),
+// scored in place; null = read the embeddings from the index. Both give the
+// same results.
 Result<std::vector<SearchHit>> SearchByEmbedding(index::IndexStore& store, const std::string& model,
                                                  const std::vector<float>& query,
-                                                 const SearchOptions& options);
+                                                 const SearchOptions& options,
+                                                 const index::VectorFile* vectors = nullptr);
 
 // Caption words only (no CLIP query): best FTS match first, no score.
 Result<std::vector<SearchHit>> SearchByCaption(index::IndexStore& store,

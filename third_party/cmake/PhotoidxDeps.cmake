@@ -16,7 +16,7 @@ pkg_check_modules(LIBRAW REQUIRED IMPORTED_TARGET libraw_r)   # PkgConfig::LIBRA
 include(PhotoidxOpenBLAS)                 # OpenBLAS::OpenBLAS    -> core/models/cpu (torch-free text tower)
 # libcurl is optional: without it photoidx resolves models in the local
 # Hugging Face cache only and says what to download.
-find_package(CURL 7.80)                   # CURL::libcurl         -> core/models/hf (downloads)
+find_package(CURL 7.80)                   # CURL::libcurl         -> core/models/download
 if(CURL_FOUND)
   set(PHOTOIDX_HAVE_CURL ON)
 else()

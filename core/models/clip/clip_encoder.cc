@@ -20,13 +20,17 @@ at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
   return at::layer_norm(x, {x.size(-1)}, w, b, eps);
 }
 
+constexpr double kQuickGeluScale = 1.702;  // transformers' QuickGELUActivation
+
 // In place: the MLP activation is the largest tensor of a layer, so one
-// temporary at most.
-void ActivateInPlace(at::Tensor& x, Activation act) {
-  if (act == Activation::kGelu) {
+// temporary at most. `folded`: fc1/fc2 already carry quick_gelu's scale.
+void ActivateInPlace(at::Tensor& x, Activation act, bool folded) {
+  if (folded) {
+    at::silu_(x);
+  } else if (act == Activation::kGelu) {
     at::gelu_(x);  // exact erf form (approximate="none")
   } else {
-    at::Tensor s = x * 1.702;  // transformers' QuickGELUActivation
+    at::Tensor s = x * kQuickGeluScale;
     x.mul_(s.sigmoid_());
   }
 }
@@ -69,11 +73,21 @@ void ClipEncoder::Declare(torchutil::StrictLoader& loader, const std::string& pr
 
 void ClipEncoder::Finalize() {
   const double scale = 1.0 / std::sqrt(static_cast<double>(config_.head_dim()));
+  const bool loaded = !layers_.empty() && layers_[0].q_w.defined();
+  const bool reduced_cuda = loaded && dtype_ != at::kFloat && layers_[0].q_w.is_cuda();
+  if (reduced_cuda) residual_dtype_ = dtype_;
+  folded_quick_gelu_ = reduced_cuda && config_.hidden_act == Activation::kQuickGelu;
   for (Layer& l : layers_) {
     if (!l.q_w.defined()) continue;
     l.qkv_w = at::cat({l.q_w * scale, l.k_w, l.v_w}, 0).to(dtype_).contiguous();
     l.qkv_b = at::cat({l.q_b * scale, l.k_b, l.v_b}, 0).to(dtype_).contiguous();
     l.q_w = l.q_b = l.k_w = l.k_b = l.v_w = l.v_b = at::Tensor();
+    for (at::Tensor* t : {&l.ln1_w, &l.ln1_b, &l.ln2_w, &l.ln2_b}) *t = t->to(residual_dtype_);
+    if (folded_quick_gelu_) {
+      l.fc1_w.mul_(kQuickGeluScale);
+      l.fc1_b.mul_(kQuickGeluScale);
+      l.fc2_w.div_(kQuickGeluScale);
+    }
   }
 }
 
@@ -104,7 +118,7 @@ at::Tensor ClipEncoder::Attention(const Layer& l, const at::Tensor& x, int64_t b
 
 at::Tensor ClipEncoder::Mlp(const Layer& l, const at::Tensor& x) const {
   at::Tensor m = Linear(x, l.fc1_w, l.fc1_b);
-  ActivateInPlace(m, config_.hidden_act);
+  ActivateInPlace(m, config_.hidden_act, folded_quick_gelu_);
   return Linear(m, l.fc2_w, l.fc2_b);
 }
 
@@ -112,7 +126,7 @@ at::Tensor ClipEncoder::Forward(at::Tensor h, const at::Tensor& mask,
                                 std::vector<at::Tensor>* states) const {
   const int64_t batch = h.size(0), seq = h.size(1), width = h.size(2);
   const double eps = config_.layer_norm_eps;
-  h = h.reshape({batch * seq, width});
+  h = h.reshape({batch * seq, width}).to(residual_dtype_);
   for (const Layer& l : layers_) {
     at::Tensor a = LayerNorm(h, l.ln1_w, l.ln1_b, eps).to(dtype_);
     h.add_(Attention(l, a, batch, seq, mask));
@@ -120,7 +134,7 @@ at::Tensor ClipEncoder::Forward(at::Tensor h, const at::Tensor& mask,
     h.add_(Mlp(l, m));
     if (states) states->push_back(h.view({batch, seq, width}).clone());
   }
-  return h.view({batch, seq, width});
+  return h.view({batch, seq, width}).to(at::kFloat);
 }
 
 }  // namespace photoidx::models::clip

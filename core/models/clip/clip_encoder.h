@@ -9,7 +9,12 @@
 //
 // Precision: LayerNorm, softmax and the residual stream are float32; the
 // matmuls run in the compute dtype (float32, bfloat16 or float16), their
-// weights stored in it. q/k/v are fused into one [3H, H] matmul with the
+// weights stored in it. On CUDA in float16/bfloat16 the residual stream and
+// LayerNorm weights are in the compute dtype too, as transformers runs a
+// .half() model: there the float32 stream's conversions were half of the
+// forward time (memory bound; docs/benchmarks.md), and quick_gelu becomes a
+// single SiLU by folding 1.702 into fc1 and 1/1.702 into fc2
+// (x*sigmoid(1.702x) = silu(1.702x)/1.702). q/k/v are fused into one [3H, H] matmul with the
 // query scale folded into the q rows (exact when head_dim is a power of 4,
 // otherwise one extra rounding, far inside the 1e-4 parity tolerance).
 //
@@ -22,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "core/models/clip/clip_config.h"
+#include "core/models/clip_common/clip_config.h"
 #include "core/models/torch/state_dict.h"
 
 namespace photoidx::models::clip {
@@ -34,13 +39,15 @@ class ClipEncoder {
   // Declares every layer key under `prefix` ("vision_model.encoder.layers.")
   // with its shape; with load=false they are validated only.
   void Declare(torchutil::StrictLoader& loader, const std::string& prefix, bool load);
-  // After a successful StrictLoader::Finish(): fuses q/k/v.
+  // After a successful StrictLoader::Finish(): fuses q/k/v; on CUDA in a
+  // reduced dtype, also casts the LayerNorm weights and folds quick_gelu.
   void Finalize();
 
   // h: [B, S, H] float32 (consumed: updated in place). mask: additive,
   // broadcastable to [B, heads, S, S], float32, or undefined for none.
   // When `states` is non-null the output of every layer is appended
-  // (copies, [B, S, H]). Returns the final hidden state [B, S, H] float32.
+  // (copies, [B, S, H], in the residual dtype). Returns the final hidden
+  // state [B, S, H] float32.
   // Throws c10::Error (callers wrap it in CatchTorch).
   at::Tensor Forward(at::Tensor h, const at::Tensor& mask, std::vector<at::Tensor>* states) const;
 
@@ -60,6 +67,10 @@ class ClipEncoder {
 
   ClipTowerConfig config_;
   at::ScalarType dtype_;
+  // The residual stream's dtype: float32, or dtype_ on CUDA (see above).
+  at::ScalarType residual_dtype_ = at::kFloat;
+  // fc1/fc2 carry the quick_gelu scale: the activation is a plain SiLU.
+  bool folded_quick_gelu_ = false;
   std::vector<Layer> layers_;
 };
 

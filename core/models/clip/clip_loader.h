@@ -16,7 +16,7 @@
 #include <string>
 
 #include "core/base/result.h"
-#include "core/models/clip/clip_config.h"
+#include "core/models/clip_common/clip_config.h"
 #include "core/models/clip/clip_text.h"
 #include "core/models/clip/clip_vision.h"
 #include "core/models/torch/device.h"

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/base/result.h"
-#include "core/models/clip/clip_config.h"
+#include "core/models/clip_common/clip_config.h"
 #include "core/models/clip/clip_encoder.h"
 #include "core/models/torch/device.h"
 #include "core/models/torch/state_dict.h"

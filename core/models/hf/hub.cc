@@ -76,13 +76,17 @@ Result<fs::path> FindSnapshot(const fs::path& repo_dir, const std::string& revis
 }
 
 Status MissingModel(const std::string& repo_id, const HubOptions& o,
-                    const std::vector<std::string>& files, const std::string& why) {
+                    const std::vector<std::string>& files,
+                    const std::vector<std::string>& optional_files, const std::string& why) {
   const std::string repo_dir = (fs::path(o.hub_cache) / RepoFolderName(repo_id)).string();
   std::string msg = "model not found in the Hugging Face cache";
   if (o.hub_cache.empty()) msg += " (no cache folder: set HF_HUB_CACHE or HF_HOME)";
   else msg += " " + o.hub_cache + " (" + why + ")";
-  msg += ". Download " + Join(files) + " from " + o.endpoint + "/" + repo_id + "/resolve/" +
-         o.revision + "/<file>";
+  msg += ". Download " + Join(files);
+  if (!optional_files.empty()) {
+    msg += " (and " + Join(optional_files) + " where the repository has them)";
+  }
+  msg += " from " + o.endpoint + "/" + repo_id + "/resolve/" + o.revision + "/<file>";
   if (!o.hub_cache.empty()) {
     msg += " into " + repo_dir + "/snapshots/<commit>/ and write <commit> into " + repo_dir +
            "/refs/" + o.revision + " (huggingface-cli download " + repo_id;
@@ -166,7 +170,8 @@ bool IsValidRepoId(std::string_view s) {
 }
 
 Result<std::string> ResolveModelDir(std::string_view name_or_path, const HubOptions& options,
-                                    const std::vector<std::string>& required_files) {
+                                    const std::vector<std::string>& required_files,
+                                    const std::vector<std::string>& optional_files) {
   if (name_or_path.empty()) return Status::InvalidArgument("model", "empty model name");
   const std::string name(name_or_path);
   std::error_code ec;
@@ -184,14 +189,14 @@ Result<std::string> ResolveModelDir(std::string_view name_or_path, const HubOpti
     why = snap.ok() ? snap->string() + " lacks " + Join(missing) : snap.status().message();
   }
   if (options.downloader != nullptr && !options.offline) {
-    Result<std::string> got =
-        options.downloader->Download(name, options.revision, required_files, options);
+    Result<std::string> got = options.downloader->Download(name, options.revision, required_files,
+                                                           optional_files, options);
     if (!got.ok()) return got.status();
     std::vector<std::string> missing;
     if (HasFiles(*got, required_files, &missing)) return got;
     return Status::NotFound(name, "download incomplete: " + *got + " lacks " + Join(missing));
   }
-  return MissingModel(name, options, required_files, why);
+  return MissingModel(name, options, required_files, optional_files, why);
 }
 
 }  // namespace photoidx::models::hf

@@ -5,9 +5,10 @@
 //   <hub_cache>/models--<org>--<name>/snapshots/<commit>/     (the files, usually
 //                                                            symlinks into ../../blobs)
 //
-// Downloading is behind the Downloader interface (not implemented here);
-// without one, or offline, a missing model gives a NotFound whose message
-// says exactly which files to fetch and where to put them.
+// Downloading is behind the Downloader interface (libcurl's in
+// core/models/download); without one, or offline, a missing model gives a
+// NotFound whose message says exactly which files to fetch and where to put
+// them.
 //
 // core never reads the environment: the CLI calls HubOptionsFromEnvironment()
 // and passes the result in.
@@ -28,15 +29,18 @@ namespace photoidx::models::hf {
 
 struct HubOptions;
 
-// The seam for fetching a model (libcurl later). Implementations write the
-// hub cache layout above (blobs/, snapshots/<commit>/, refs/<revision>) so
-// that the next ResolveModelDir finds the files without the network.
+// The seam for fetching a model. Implementations write the hub cache layout
+// above (blobs/, snapshots/<commit>/, refs/<revision>) so that the next
+// ResolveModelDir finds the files without the network.
 class Downloader {
  public:
   virtual ~Downloader() = default;
-  // Fetches `files` of `repo_id` at `revision`; returns the snapshot folder.
+  // Fetches `files` (each one must exist: an error otherwise) and then
+  // `optional_files` (skipped when the repository has no such file) of
+  // `repo_id` at `revision`; returns the snapshot folder.
   virtual Result<std::string> Download(const std::string& repo_id, const std::string& revision,
                                        const std::vector<std::string>& files,
+                                       const std::vector<std::string>& optional_files,
                                        const HubOptions& options) = 0;
 };
 
@@ -82,11 +86,14 @@ bool IsValidRepoId(std::string_view s);
 // directory gives NotFound. Otherwise it is a hub id: the snapshot of
 // options.revision (refs/<revision>, else the only or newest snapshot) that
 // holds every file of `required_files` is returned; if none does, the
-// downloader is tried (unless offline); then NotFound naming the files to
-// download and the folder to put them in.
+// downloader is tried (unless offline) for `required_files` and
+// `optional_files` (files a loader reads when present, e.g.
+// tokenizer_config.json); then NotFound naming the files to download and the
+// folder to put them in.
 Result<std::string> ResolveModelDir(std::string_view name_or_path, const HubOptions& options,
                                     const std::vector<std::string>& required_files =
-                                        DefaultModelFiles());
+                                        DefaultModelFiles(),
+                                    const std::vector<std::string>& optional_files = {});
 
 }  // namespace photoidx::models::hf
 

@@ -67,7 +67,7 @@ TEST(IndexStoreTest, OpensInMemoryAtCurrentSchema) {
   auto store = OpenMemory();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->schema_version(), kSchemaVersion);
-  EXPECT_EQ(kSchemaVersion, 2);
+  EXPECT_EQ(kSchemaVersion, 3);
   EXPECT_OK(store->CheckIntegrity());
 }
 

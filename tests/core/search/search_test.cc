@@ -3,11 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+
+#include "tests/testutil.h"
 
 namespace photoidx::search {
 namespace {
 
 std::string Sha(int i) { return std::string(63, '0') + char('a' + i); }
+
+std::vector<std::string> Paths(const std::vector<SearchHit>& hits) {
+  std::vector<std::string> out;
+  for (const auto& h : hits) out.push_back(h.path);
+  return out;
+}
 
 class SearchTest : public ::testing::Test {
  protected:
@@ -45,12 +54,6 @@ class SearchTest : public ::testing::Test {
     }
     ASSERT_TRUE(store_->Commit().ok());
     options_.caption_model = "blip-fp";
-  }
-
-  std::vector<std::string> Paths(const std::vector<SearchHit>& hits) {
-    std::vector<std::string> out;
-    for (const auto& h : hits) out.push_back(h.path);
-    return out;
   }
 
   std::unique_ptr<index::IndexStore> store_;
@@ -119,6 +122,75 @@ TEST_F(SearchTest, MissingFilesAreNeverReturned) {
   ASSERT_TRUE(hits.ok());
   for (const auto& h : *hits) EXPECT_NE(h.path, "/lib/a/p0.jpg");
   EXPECT_EQ(hits->size(), 4u);
+}
+
+// The mmapped vector file holds every stored embedding, present or not;
+// search must give exactly what reading the index gives, for every filter,
+// and also after a file went missing without any embedding changing.
+TEST_F(SearchTest, VectorFileGivesTheSameResultsAsTheIndex) {
+  test::ScopedTempDir dir;
+  const std::string path = dir.Join("index.db.vectors");
+  ASSERT_TRUE(index::WriteVectorFile(*store_, "clip-fp", path).ok());
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->MarkMissing({"/lib/a/p1.jpg"}).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  auto vectors = index::OpenCurrentVectorFile(*store_, "clip-fp", path);
+  ASSERT_NE(vectors, nullptr) << "presence changes keep the file current";
+  auto same = [&](const SearchOptions& o, const std::vector<float>& q) {
+    auto a = SearchByEmbedding(*store_, "clip-fp", q, o);
+    auto b = SearchByEmbedding(*store_, "clip-fp", q, o, vectors.get());
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(Paths(*a), Paths(*b));
+    for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ(*(*a)[i].score, *(*b)[i].score);
+  };
+  same(options_, {1.f, 0.f});
+  options_.top_k = 2;
+  same(options_, {0.f, 1.f});
+  options_.min_score = 0.5f;
+  same(options_, {1.f, 0.f});
+  options_.min_score.reset();
+  options_.folder = "/lib/b";
+  same(options_, {1.f, 0.f});
+  options_.folder.clear();
+  options_.caption_words = "dog";
+  same(options_, {0.f, 1.f});
+}
+
+// When the best-scoring contents have no present file, the ranking window
+// widens until top_k present photos are found.
+TEST(SearchWindowTest, WidensPastContentsWithNoPresentFile) {
+  auto store = index::IndexStore::Open(":memory:", {});
+  ASSERT_TRUE(store.ok());
+  index::IndexStore& s = **store;
+  ASSERT_TRUE(s.RegisterModel("m", "clip", "clip", 1).ok());
+  ASSERT_TRUE(s.Begin().ok());
+  std::vector<std::string> gone;
+  for (int i = 0; i < 200; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", i);
+    const std::string path = "/p" + std::to_string(i);
+    ASSERT_TRUE(s.UpsertFile({.path = path, .size = 1, .mtime_ns = 1, .sha256 = sha}).ok());
+    image::Metadata m;
+    m.format = image::Format::kJpeg;
+    ASSERT_TRUE(s.PutContent(sha, 1, m).ok());
+    const float v = float(i);  // higher i scores higher
+    ASSERT_TRUE(s.PutEmbedding(sha, "m", &v, 1).ok());
+    if (i >= 50) gone.push_back(path);  // the best 150 are missing
+  }
+  ASSERT_TRUE(s.MarkMissing(gone).ok());
+  ASSERT_TRUE(s.Commit().ok());
+  test::ScopedTempDir dir;
+  ASSERT_TRUE(index::WriteVectorFile(s, "m", dir.Join("v")).ok());
+  auto vectors = index::OpenCurrentVectorFile(s, "m", dir.Join("v"));
+  ASSERT_NE(vectors, nullptr);
+  SearchOptions o;
+  o.top_k = 3;
+  auto plain = SearchByEmbedding(s, "m", {1.f}, o);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Paths(*plain), (std::vector<std::string>{"/p49", "/p48", "/p47"}));
+  auto hits = SearchByEmbedding(s, "m", {1.f}, o, vectors.get());
+  ASSERT_TRUE(hits.ok());
+  EXPECT_EQ(Paths(*hits), (std::vector<std::string>{"/p49", "/p48", "/p47"}));
 }
 
 TEST_F(SearchTest, DimensionMismatchIsAnError) {

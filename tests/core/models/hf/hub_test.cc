@@ -146,7 +146,7 @@ class FakeDownloader : public Downloader {
   explicit FakeDownloader(std::string cache) : cache_(std::move(cache)) {}
   Result<std::string> Download(const std::string& repo_id, const std::string& revision,
                                const std::vector<std::string>& files,
-                               const HubOptions&) override {
+                               const std::vector<std::string>&, const HubOptions&) override {
     ++calls;
     fs::path snap = MakeSnapshot(cache_, repo_id, kCommitA, files);
     WriteFile(fs::path(cache_) / RepoFolderName(repo_id) / "refs" / revision, kCommitA);

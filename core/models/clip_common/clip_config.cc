@@ -1,4 +1,4 @@
-#include "core/models/clip/clip_config.h"
+#include "core/models/clip_common/clip_config.h"
 
 #include "core/models/hf/json_config.h"
 

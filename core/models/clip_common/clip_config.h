@@ -8,9 +8,11 @@
 // outright, as in CLIPConfig.__init__ (they are expanded with the defaults
 // and then override `text_config` / `vision_config` key by key).
 //
-// Torch-free. Thread safety: plain values.
-#ifndef PHOTOIDX_CORE_MODELS_CLIP_CLIP_CONFIG_H_
-#define PHOTOIDX_CORE_MODELS_CLIP_CLIP_CONFIG_H_
+// Torch-free (module photoidx_clip_common: shared by the libtorch towers in
+// core/models/clip and the plain C++ text tower in core/models/clip_cpu).
+// Thread safety: plain values.
+#ifndef PHOTOIDX_CORE_MODELS_CLIP_COMMON_CLIP_CONFIG_H_
+#define PHOTOIDX_CORE_MODELS_CLIP_COMMON_CLIP_CONFIG_H_
 
 #include <cstdint>
 #include <string>
@@ -79,4 +81,4 @@ Result<ClipConfig> LoadClipConfig(const std::string& dir);
 
 }  // namespace photoidx::models::clip
 
-#endif  // PHOTOIDX_CORE_MODELS_CLIP_CLIP_CONFIG_H_
+#endif  // PHOTOIDX_CORE_MODELS_CLIP_COMMON_CLIP_CONFIG_H_

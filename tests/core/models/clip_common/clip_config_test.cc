@@ -1,6 +1,6 @@
 // CLIPConfig parsing: full and diff styles, transformers' defaults, the
 // legacy *_config_dict objects, and clear errors.
-#include "core/models/clip/clip_config.h"
+#include "core/models/clip_common/clip_config.h"
 
 #include <gtest/gtest.h>
 
