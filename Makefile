@@ -6,9 +6,14 @@ CMAKE_FLAGS ?=
 DIR ?= tests/data/reference/images
 INDEX ?= $(BUILD)/demo-index.db
 QUERY ?= a dog playing in the snow
-# Offline defaults: the tiny random-weight checkpoints (meaningless rankings).
-CLIP ?= tests/data/models/clip-tiny-quickgelu
-BLIP ?= tests/data/models/blip-tiny
+# `make run`: the real models, downloaded into the Hugging Face cache on
+# first use. `make demo`: the tiny random-weight checkpoints, offline
+# (meaningless rankings).
+CLIP ?= openai/clip-vit-base-patch32
+BLIP ?= Salesforce/blip-image-captioning-base
+DEMO_CLIP ?= tests/data/models/clip-tiny-quickgelu
+DEMO_BLIP ?= tests/data/models/blip-tiny
+DEMO_INDEX ?= $(BUILD)/demo-tiny-index.db
 FUZZ_SECONDS ?= 60
 # ccache hits across clones in other folders (CI builds a fresh clone).
 export CCACHE_BASEDIR := $(CURDIR)
@@ -53,9 +58,9 @@ run: deps build
 	$(BUILD)/app/photoidx build $(DIR) --index $(INDEX) --clip-model $(CLIP) --blip-model $(BLIP)
 	$(BUILD)/app/photoidx search "$(QUERY)" --index $(INDEX) --clip-model $(CLIP)
 
-demo: build
-	$(BUILD)/app/photoidx build $(DIR) --index $(INDEX) --clip-model $(CLIP) --blip-model $(BLIP)
-	$(BUILD)/app/photoidx search "$(QUERY)" --index $(INDEX) --clip-model $(CLIP)
+demo: deps build
+	$(BUILD)/app/photoidx build $(DIR) --index $(DEMO_INDEX) --clip-model $(DEMO_CLIP) --blip-model $(DEMO_BLIP)
+	$(BUILD)/app/photoidx search "$(QUERY)" --index $(DEMO_INDEX) --clip-model $(DEMO_CLIP)
 
 # What CI runs: install, build, every test, then the sanitizer build.
 ci: deps test sanitize

@@ -20,9 +20,10 @@ mkdir -p "$work"
 [ -f "$blip/model.safetensors" ] || "$build/bench/blip_bench" --write-model "$blip" >/dev/null
 rm -rf "$work/photos" "$work/index.db"*
 mkdir -p "$work/photos"
-# The first N files of the corpus in name order (every format it has,
-# damaged files included: they are part of a real folder too).
-find "$photos" -type f ! -name '*.md' ! -name '*.py' ! -name 'SHA256SUMS' | LC_ALL=C sort |
+# The first N files of the corpus in name order, every format it has; its
+# corrupt/ folder is left out (those fail at ingest and never reach a model).
+find "$photos" -type f ! -path '*/corrupt/*' ! -name '*.md' ! -name '*.py' ! -name 'SHA256SUMS' |
+  LC_ALL=C sort |
   head -n "$n" | while read -r f; do
     cp "$f" "$work/photos/$(echo "${f#"$photos"/}" | tr '/' '_')"
   done

@@ -166,7 +166,9 @@ void AddDeviceFlags(CLI::App& cmd, ModelFlags& f) {
                  "Model precision: auto (fp16 on CUDA, bf16 on CPUs with native bf16, else "
                  "fp32), fp32 (exact), bf16, fp16 (CUDA only)")
       ->check(CLI::IsMember({"auto", "fp32", "bf16", "fp16"}));
-  cmd.add_option("--model-threads", f.threads, "CPU threads for the models (0 = all cores)")
+  cmd.add_option("--model-threads", f.threads,
+                 "CPU threads for the models (0 = all cores; a text query in search uses 1 "
+                 "unless this is set)")
       ->check(CLI::NonNegativeNumber);
 }
 

@@ -1,5 +1,9 @@
 #include "core/metrics/memory.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -11,6 +15,12 @@ std::mutex g_probe_mu;
 AcceleratorProbe g_probe;
 
 }  // namespace
+
+void ReturnFreeMemoryToOs() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 ProcessMemory ReadProcessMemory() {
   ProcessMemory m;

@@ -20,6 +20,12 @@ ProcessMemory ReadProcessMemory();
 // Returns false where the kernel does not allow it.
 bool ResetPeakRss();
 
+// Hands the heap's free pages back to the kernel (glibc malloc_trim): after
+// a model is destroyed its ~1 GB of freed weights and activations otherwise
+// stay in the process's RSS, and the next stage's memory line would still
+// count them. A no-op without glibc.
+void ReturnFreeMemoryToOs();
+
 // CUDA caching-allocator figures; available=false on CPU-only builds.
 struct AcceleratorMemory {
   bool available = false;

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "core/base/parallel.h"
+#include "core/metrics/memory.h"
 #include "core/pipeline/build_internal.h"
 
 namespace photoidx::pipeline::internal {
@@ -127,6 +128,13 @@ auto LoadModel(const Load& load, const std::string& name, metrics::ScopedStage& 
   return model;
 }
 
+// After a model is destroyed: the accelerator's cached blocks and the
+// heap's free pages go back, so the next stage starts from what it needs.
+void ReleaseModelMemory(RunContext& ctx) {
+  if (ctx.options.release_accelerator_cache) ctx.options.release_accelerator_cache();
+  metrics::ReturnFreeMemoryToOs();
+}
+
 std::vector<const image::Image*> Pointers(const DecodedBatch& b) {
   std::vector<const image::Image*> out;
   for (const auto& img : b.images) out.push_back(&img);
@@ -179,9 +187,7 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
       };
       st = BatchLoop(ctx, "embed", pending, model->input_side(), stage, run_batch);
     }  // the model is destroyed here, before the cache is released
-    if (!pending.empty() && ctx.options.release_accelerator_cache) {
-      ctx.options.release_accelerator_cache();
-    }
+    if (!pending.empty()) ReleaseModelMemory(ctx);
   }
   ctx.AddStage(stats);
   return st;
@@ -230,9 +236,7 @@ Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents
       };
       st = BatchLoop(ctx, "caption", pending, model->input_side(), stage, run_batch);
     }
-    if (!pending.empty() && ctx.options.release_accelerator_cache) {
-      ctx.options.release_accelerator_cache();
-    }
+    if (!pending.empty()) ReleaseModelMemory(ctx);
   }
   ctx.AddStage(stats);
   return st;

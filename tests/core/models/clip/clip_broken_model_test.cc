@@ -15,6 +15,7 @@
 
 #include "core/models/clip/clip_model.h"
 #include "tests/core/models/clip/clip_test_util.h"
+#include "tests/model_copy.h"
 
 namespace photoidx::models::clip {
 namespace {
@@ -23,55 +24,10 @@ using photoidx::test::ReadFileBytes;
 using photoidx::test::ScopedTempDir;
 using Json = nlohmann::json;
 
-void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  WriteBytes(path, std::vector<uint8_t>(text.begin(), text.end()));
-}
-
 // A writable copy of a fixture model folder (the originals are read-only).
-class BrokenModel {
- public:
-  explicit BrokenModel(const std::string& model) {
-    for (const auto& entry : std::filesystem::directory_iterator(test::ModelDir(model))) {
-      WriteBytes(dir_.Join(entry.path().filename().string()), ReadFileBytes(entry.path().string()));
-    }
-  }
-  std::string File(const std::string& name) const { return dir_.Join(name); }
-  const std::string& path() const { return dir_.path(); }
-
-  // Rewrites the safetensors JSON header through `edit`, keeping the data
-  // section byte for byte.
-  void EditHeader(const std::function<void(Json&)>& edit) {
-    std::vector<uint8_t> bytes = ReadFileBytes(File("model.safetensors"));
-    uint64_t n = 0;
-    std::memcpy(&n, bytes.data(), 8);
-    Json header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(n));
-    edit(header);
-    std::string text = header.dump();
-    while (text.size() % 8) text += ' ';
-    uint64_t m = text.size();
-    std::vector<uint8_t> out(8);
-    std::memcpy(out.data(), &m, 8);
-    out.insert(out.end(), text.begin(), text.end());
-    out.insert(out.end(), bytes.begin() + 8 + static_cast<int64_t>(n), bytes.end());
-    WriteBytes(File("model.safetensors"), out);
-  }
-  void EditConfig(const std::function<void(Json&)>& edit) {
-    std::ifstream in(File("config.json"));
-    Json config = Json::parse(in);
-    edit(config);
-    WriteText(File("config.json"), config.dump(2));
-  }
-
- private:
-  ScopedTempDir dir_;
-};
+using BrokenModel = photoidx::test::ModelCopy;
+using photoidx::test::WriteBytes;
+using photoidx::test::WriteText;
 
 ModelOptions Options(const BrokenModel& m) {
   return ModelOptions{

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -111,6 +113,54 @@ TEST_P(ClipEmbedderTest, EmptyInputsGiveEmptyOutputs) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, ClipEmbedderTest, test::ClipModels(), test::ModelTestName);
+
+// One photo stored with each EXIF orientation (pixels transformed to match,
+// tests/data/images/PROVENANCE.md): decoded upright, every variant embeds
+// like the plain one, while the same pixels turned a quarter (what a decoder
+// that ignored orientation would feed the model) do not.
+TEST(ClipOrientationTest, OrientationVariantsEmbedAlike) {
+  image::InitImageLibraries();
+  auto embedder = LoadClipImageEmbedder(Fp32Options("clip-tiny-quickgelu"));
+  ASSERT_TRUE(embedder.ok()) << embedder.status().ToString();
+  std::vector<image::Image> images;
+  for (int i = 1; i <= 8; ++i) {
+    auto d = image::DecodeFile(photoidx::test::DataPath(
+        "images/orientation/jpeg/Portrait_" + std::to_string(i) + ".jpg"));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    images.push_back(std::move(d->image));
+  }
+  // images[0] turned 90 degrees clockwise.
+  const image::Image& up = images[0];
+  image::Image turned;
+  turned.width = up.height;
+  turned.height = up.width;
+  turned.pixels.resize(up.pixels.size());
+  for (int y = 0; y < up.height; ++y) {
+    for (int x = 0; x < up.width; ++x) {
+      const size_t from = (size_t(y) * up.width + x) * 3;
+      const size_t to = (size_t(x) * turned.width + (turned.width - 1 - y)) * 3;
+      std::copy_n(up.pixels.begin() + long(from), 3, turned.pixels.begin() + long(to));
+    }
+  }
+  images.push_back(std::move(turned));
+  std::vector<const image::Image*> ptrs;
+  for (const auto& im : images) ptrs.push_back(&im);
+  auto emb = (*embedder)->EmbedImages(ptrs);
+  ASSERT_TRUE(emb.ok()) << emb.status().ToString();
+  const int dim = (*embedder)->info().dim;
+  auto cosine = [&](size_t a, size_t b) {  // rows are L2-normalised
+    double dot = 0;
+    for (int k = 0; k < dim; ++k) dot += double((*emb)[a * dim + k]) * (*emb)[b * dim + k];
+    return dot;
+  };
+  double worst = 1;
+  for (size_t i = 1; i < 8; ++i) worst = std::min(worst, cosine(0, i));
+  const double turned_cos = cosine(0, 8);
+  std::printf("[ orientation] worst variant cosine %.6f; a quarter turn %.6f\n", worst,
+              turned_cos);
+  EXPECT_GT(worst, 0.999);
+  EXPECT_LT(turned_cos, worst);
+}
 
 TEST(ClipEmbedderOptionsTest, Fp16OnCpuIsRefused) {
   ModelOptions o = Fp32Options("clip-tiny-quickgelu");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/models/clip_cpu/clip_text_cpu.h"
+#include "tests/model_copy.h"
 #include "tests/testutil.h"
 
 namespace photoidx::models::clip_cpu {
@@ -23,46 +24,8 @@ using photoidx::test::ReadFileBytes;
 using photoidx::test::ScopedTempDir;
 using Json = nlohmann::json;
 
-void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-// A writable copy of a fixture model folder.
-class ModelCopy {
- public:
-  explicit ModelCopy(const std::string& model) {
-    const std::string src = photoidx::test::DataPath("models/" + model);
-    for (const auto& entry : std::filesystem::directory_iterator(src)) {
-      WriteBytes(dir_.Join(entry.path().filename().string()), ReadFileBytes(entry.path().string()));
-    }
-  }
-  std::string File(const std::string& name) const { return dir_.Join(name); }
-  const std::string& path() const { return dir_.path(); }
-
-  // Rewrites the safetensors header through `edit`; the data section is
-  // kept byte for byte.
-  void EditHeader(const std::function<void(Json&)>& edit) {
-    std::vector<uint8_t> bytes = ReadFileBytes(File("model.safetensors"));
-    uint64_t n = 0;
-    std::memcpy(&n, bytes.data(), 8);
-    Json header = Json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(n));
-    edit(header);
-    std::string text = header.dump();
-    while (text.size() % 8) text += ' ';
-    uint64_t m = text.size();
-    std::vector<uint8_t> out(8);
-    std::memcpy(out.data(), &m, 8);
-    out.insert(out.end(), text.begin(), text.end());
-    out.insert(out.end(), bytes.begin() + 8 + static_cast<int64_t>(n), bytes.end());
-    WriteBytes(File("model.safetensors"), out);
-  }
-
- private:
-  ScopedTempDir dir_;
-};
+using photoidx::test::ModelCopy;
+using photoidx::test::WriteBytes;
 
 Status LoadStatus(const ModelCopy& m) {
   auto r = ClipTextCpu::Load(m.path(), ModelInfo{}, 1);
