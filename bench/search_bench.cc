@@ -59,6 +59,7 @@ std::vector<float> RandomUnit(std::mt19937& rng, int dim) {
 // Runs argv as a child; returns its wall ms and sets *peak_kib to its peak
 // RSS (ru_maxrss of that child alone: each run is measured after a wait).
 double RunChild(const std::vector<std::string>& args, long* peak_kib) {
+  std::fflush(stdout);  // or the child's exit would print our buffer again
   auto t0 = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid == 0) {

@@ -77,7 +77,9 @@ Result<uint64_t> WriteBody(IndexStore& store, std::string_view model, FILE* f,
       }));
   PHOTOIDX_RETURN_IF_ERROR(bad);
   h.rows = hashes.size() / kHashBytes;
-  if (write_failed || std::fwrite(hashes.data(), 1, hashes.size(), f) != hashes.size()) {
+  // (No hashes, no write: fwrite of an empty vector's null data is UB.)
+  if (write_failed ||
+      (!hashes.empty() && std::fwrite(hashes.data(), 1, hashes.size(), f) != hashes.size())) {
     return IoError(path, "writing");
   }
   std::memcpy(header.data(), &h, sizeof h);
