@@ -36,14 +36,15 @@ Status AddModelStages(const BuildFlags& flags, pipeline::BuildOptions* options) 
   if (!flags.no_embeddings) {
     PHOTOIDX_ASSIGN_OR_RETURN(ResolvedModel clip, ResolveClip(flags.models.clip_model, flags.models));
     options->embed = pipeline::EmbedStageSpec{
-        clip.name, clip.fingerprint, [clip] { return LoadImageEmbedder(clip); }};
+        clip.name, clip.fingerprint, [clip] { return LoadImageEmbedder(clip); }, clip.decode_side};
   }
   if (!flags.no_captions) {
     PHOTOIDX_ASSIGN_OR_RETURN(ResolvedModel blip, ResolveBlip(flags.models.blip_model, flags.models));
     models::CaptionOptions copts;
     copts.num_beams = flags.beams;
     options->caption = pipeline::CaptionStageSpec{
-        blip.name, blip.fingerprint, [blip] { return LoadCaptioner(blip); }, copts};
+        blip.name, blip.fingerprint, [blip] { return LoadCaptioner(blip); }, copts,
+        blip.decode_side};
   }
   options->release_accelerator_cache = InstallAcceleratorHooks();
   return Status::OK();

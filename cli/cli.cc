@@ -17,7 +17,7 @@ constexpr const char* kFooter = R"(Exit codes:
   1    fatal error, or more than --max-failures files failed
   2    usage or configuration error (bad flag, missing folder, bad model)
   3    index busy: another build holds it and --no-wait was given
-  4    the index has no embeddings for the requested model (search)
+  4    the index has no embeddings for the requested model (search, dupes --near)
   130  interrupted (Ctrl-C); everything committed so far is kept
 
 Index location: --index FILE, else $PHOTOIDX_INDEX, else
@@ -63,6 +63,8 @@ int Run(int argc, char** argv) {
     add(AddCaptionCommand);
     add(AddStatsCommand);
     add(AddGcCommand);
+    add(AddDupesCommand);
+    add(AddExportCommand);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -22,6 +22,8 @@ CommandFn AddEmbedCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddCaptionCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddStatsCommand(CLI::App& app, const GlobalOptions& global);
 CommandFn AddGcCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddDupesCommand(CLI::App& app, const GlobalOptions& global);
+CommandFn AddExportCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace photoidx::cli
 

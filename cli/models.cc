@@ -16,7 +16,9 @@
 #include "core/metrics/memory.h"
 #include "core/models/hf/fingerprint.h"
 #include "core/models/hf/hub.h"
+#include "core/models/hf/preprocessor_config.h"
 #include "core/models/plugin/plugin_api.h"
+#include "core/models/preprocess/preprocess.h"
 #if PHOTOIDX_HAVE_CURL
 #include "core/models/download/curl_downloader.h"
 #endif
@@ -129,6 +131,8 @@ Result<ResolvedModel> ResolveModel(const std::string& name, const ModelFlags& fl
   PHOTOIDX_ASSIGN_OR_RETURN(m.fingerprint,
                             models::hf::ModelFingerprint(m.dir, {FingerprintCachePath()}));
   PHOTOIDX_ASSIGN_OR_RETURN(m.options, ToOptions(m.dir, flags));
+  auto pre = models::hf::LoadPreprocessorConfig(m.dir);
+  if (pre.ok()) m.decode_side = models::preprocess::DecodeSide(*pre);
   return m;
 }
 

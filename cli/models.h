@@ -39,6 +39,10 @@ struct ResolvedModel {
   std::string dir;          // checkpoint folder
   std::string fingerprint;  // hex SHA-256 of config + weights
   models::ModelOptions options;
+  // What the decoder must deliver for this model (preprocess::DecodeSide),
+  // read from its preprocessor file; 0 when unreadable (the model load then
+  // reports the problem).
+  int decode_side = 0;
 };
 
 Result<ResolvedModel> ResolveClip(const std::string& name, const ModelFlags& flags,

@@ -5,6 +5,8 @@
 #ifndef PHOTOIDX_CORE_BASE_PARALLEL_H_
 #define PHOTOIDX_CORE_BASE_PARALLEL_H_
 
+#include <sched.h>
+
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -16,6 +18,20 @@ namespace photoidx {
 inline int DefaultThreads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : int(n);
+}
+
+// Puts the calling thread in the SCHED_IDLE class: it runs only on cycles
+// nothing else wants. For work that overlaps a model (decoding the next
+// batches): on a CPU build the model's OpenMP threads stall at every
+// barrier when a decode thread preempts one of them, and a decode that only
+// fills idle time costs the model nothing; on a GPU build the cores are
+// idle anyway. Best effort (no error when the kernel refuses).
+inline void RunThisThreadWhenIdle() {
+#ifdef SCHED_IDLE
+  sched_param param{};
+  param.sched_priority = 0;
+  sched_setscheduler(0, SCHED_IDLE, &param);
+#endif
 }
 
 inline void ParallelFor(size_t n, int threads, const std::function<void(size_t)>& fn) {

@@ -96,6 +96,20 @@ struct PhotoRow {
   std::optional<std::string> caption;  // for the requested caption model
 };
 
+// One present file with its content row, as export streams them.
+struct PresentFile {
+  std::string path;                         // raw bytes
+  std::string sha256;
+  uint64_t size = 0;                        // of the content
+  std::optional<image::Metadata> metadata;  // absent when no contents row
+};
+
+// A content and the present files holding it (paths sorted).
+struct ContentFiles {
+  std::string sha256;
+  std::vector<std::string> paths;
+};
+
 struct RunRow {
   int64_t id = 0;
   int64_t started_unix = 0;
@@ -124,6 +138,10 @@ struct IndexStats {
 // only during the call.
 using EmbeddingVisitor =
     std::function<void(std::string_view sha256, std::span<const float> vector)>;
+
+// Called once per present file by ScanPresentFiles(); a non-OK Status stops
+// the scan and is returned. The row is valid only during the call.
+using PresentFileVisitor = std::function<Status(const PresentFile& file)>;
 
 struct OpenOptions {
   // Take the writer lock (build, gc). Readers (search, stats) pass false.
@@ -242,6 +260,18 @@ class IndexStore {
   virtual Result<std::vector<std::string>> SearchCaptions(std::string_view model,
                                                           std::string_view words,
                                                           int limit) = 0;
+
+  // --- export and dupes
+  // Every present file (with a sha256) and its content row, in byte order of
+  // path, streamed from one statement (no list of all files is built).
+  // Other read methods may be called from `visit`.
+  virtual Status ScanPresentFiles(const PresentFileVisitor& visit) = 0;
+  // Contents referenced by two or more present files, in sha256 order, each
+  // with its present paths sorted (exact duplicates).
+  virtual Result<std::vector<ContentFiles>> LoadSharedContents() = 0;
+  // The sha256 of every content some present file refers to, sorted
+  // (distinct).
+  virtual Result<std::vector<std::string>> PresentContents() = 0;
 
   // --- runs
   virtual Result<int64_t> BeginRun(int64_t started_unix) = 0;

@@ -174,6 +174,57 @@ Result<std::vector<std::string>> SqliteIndexStore::SearchCaptions(std::string_vi
   }
 }
 
+Status SqliteIndexStore::ScanPresentFiles(const PresentFileVisitor& visit) {
+  try {
+    SQLite::Statement& st = st_->present_files;
+    StatementScope scope(st);
+    PresentFile file;
+    while (st.executeStep()) {
+      file.path = ColumnBytes(st.getColumn(0));
+      file.sha256 = ColumnBytes(st.getColumn(1));
+      file.size = 0;
+      file.metadata.reset();
+      if (st.getColumn(2).getInt() != 0) {
+        image::Metadata m;
+        ReadContentRow(st, 3, &file.size, &m);
+        file.metadata = std::move(m);
+      }
+      PHOTOIDX_RETURN_IF_ERROR(visit(file));
+    }
+    return Status::OK();
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("listing present files"));
+  }
+}
+
+Result<std::vector<ContentFiles>> SqliteIndexStore::LoadSharedContents() {
+  try {
+    std::vector<ContentFiles> out;
+    SQLite::Statement& st = st_->shared_contents;
+    StatementScope scope(st);
+    while (st.executeStep()) {
+      std::string sha = ColumnBytes(st.getColumn(0));
+      if (out.empty() || out.back().sha256 != sha) out.push_back(ContentFiles{std::move(sha), {}});
+      out.back().paths.push_back(ColumnBytes(st.getColumn(1)));
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("finding shared contents"));
+  }
+}
+
+Result<std::vector<std::string>> SqliteIndexStore::PresentContents() {
+  try {
+    std::vector<std::string> out;
+    SQLite::Statement& st = st_->present_contents;
+    StatementScope scope(st);
+    while (st.executeStep()) out.push_back(ColumnBytes(st.getColumn(0)));
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("listing present contents"));
+  }
+}
+
 Result<int64_t> SqliteIndexStore::CountQuery(const char* sql) {
   return db_->execAndGet(sql).getInt64();
 }

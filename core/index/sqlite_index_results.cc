@@ -34,27 +34,27 @@ std::optional<std::string> OptionalText(const SQLite::Column& c) {
   return ColumnBytes(c);
 }
 
-// Reads one contents row (columns as in PHOTOIDX_CONTENT_COLUMNS).
-void ReadContentRow(const SQLite::Statement& st, uint64_t* size, image::Metadata* m) {
-  *size = static_cast<uint64_t>(st.getColumn(0).getInt64());
-  m->format = FormatFromDb(ColumnBytes(st.getColumn(1)));
-  m->width = st.getColumn(2).getInt();
-  m->height = st.getColumn(3).getInt();
-  m->orientation = st.getColumn(4).getInt();
-  m->date_taken = OptionalText(st.getColumn(5));
-  m->make = OptionalText(st.getColumn(6));
-  m->model = OptionalText(st.getColumn(7));
-  m->lens = OptionalText(st.getColumn(8));
-  if (!st.getColumn(9).isNull() && !st.getColumn(10).isNull()) {
+}  // namespace
+
+void ReadContentRow(const SQLite::Statement& st, int first, uint64_t* size, image::Metadata* m) {
+  auto col = [&](int i) { return st.getColumn(first + i); };
+  *size = static_cast<uint64_t>(col(0).getInt64());
+  m->format = FormatFromDb(ColumnBytes(col(1)));
+  m->width = col(2).getInt();
+  m->height = col(3).getInt();
+  m->orientation = col(4).getInt();
+  m->date_taken = OptionalText(col(5));
+  m->make = OptionalText(col(6));
+  m->model = OptionalText(col(7));
+  m->lens = OptionalText(col(8));
+  if (!col(9).isNull() && !col(10).isNull()) {
     image::GpsPosition gps;
-    gps.latitude = st.getColumn(9).getDouble();
-    gps.longitude = st.getColumn(10).getDouble();
-    if (!st.getColumn(11).isNull()) gps.altitude = st.getColumn(11).getDouble();
+    gps.latitude = col(9).getDouble();
+    gps.longitude = col(10).getDouble();
+    if (!col(11).isNull()) gps.altitude = col(11).getDouble();
     m->gps = gps;
   }
 }
-
-}  // namespace
 
 const char* FormatToDb(image::Format format) {
   for (const FormatName& f : kFormatNames) {
@@ -121,7 +121,7 @@ Result<std::optional<image::Metadata>> SqliteIndexStore::GetContent(std::string_
     if (!st.executeStep()) return std::optional<image::Metadata>();
     uint64_t size = 0;
     image::Metadata m;
-    ReadContentRow(st, &size, &m);
+    ReadContentRow(st, 0, &size, &m);
     return std::optional<image::Metadata>(std::move(m));
   } catch (const SQLite::Exception& e) {
     return ToStatus(e, Context("reading content"));
@@ -133,7 +133,7 @@ Status SqliteIndexStore::FillPhotoRow(PhotoRow& photo, std::optional<int64_t> ca
     SQLite::Statement& st = st_->get_content;
     StatementScope scope(st);
     BindText(st, 1, photo.sha256);
-    if (st.executeStep()) ReadContentRow(st, &photo.size, &photo.metadata);
+    if (st.executeStep()) ReadContentRow(st, 0, &photo.size, &photo.metadata);
   }
   if (caption_model) {
     SQLite::Statement& st = st_->get_caption;

@@ -64,6 +64,21 @@ SqliteIndexStore::Statements::Statements(SQLite::Database& db)
                       "SELECT c.sha256 FROM captions_fts JOIN captions c "
                       "ON c.rowid = captions_fts.rowid WHERE captions_fts MATCH ?1 "
                       "AND c.model_id = ?2 ORDER BY bm25(captions_fts), c.sha256 LIMIT ?3"),
+      // files is clustered by path (WITHOUT ROWID): ORDER BY path walks it
+      // in order, no sort buffer, however many files.
+      present_files(db,
+                    "SELECT f.path, f.sha256, c.sha256 IS NOT NULL, c.size, c.format, c.width, "
+                    "c.height, c.orientation, c.date_taken, c.make, c.model, c.lens, c.gps_lat, "
+                    "c.gps_lon, c.gps_alt FROM files f LEFT JOIN contents c ON c.sha256 = f.sha256 "
+                    "WHERE f.state = 0 AND f.sha256 IS NOT NULL ORDER BY f.path"),
+      // Both sides use files_by_sha256 (sha256, state).
+      shared_contents(db,
+                      "SELECT sha256, path FROM files WHERE state = 0 AND sha256 IN "
+                      "(SELECT sha256 FROM files WHERE state = 0 AND sha256 IS NOT NULL "
+                      "GROUP BY sha256 HAVING count(*) > 1) ORDER BY sha256, path"),
+      present_contents(db,
+                       "SELECT DISTINCT sha256 FROM files WHERE state = 0 AND sha256 IS NOT NULL "
+                       "ORDER BY sha256"),
       begin_run(db, "INSERT INTO runs(started_at) VALUES (?1)"),
       end_run(db, "UPDATE runs SET ended_at = ?2, summary = ?3 WHERE id = ?1"),
       last_runs(db,

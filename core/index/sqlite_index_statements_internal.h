@@ -44,6 +44,10 @@ struct SqliteIndexStore::Statements {
   SQLite::Statement put_caption;
   SQLite::Statement get_caption;
   SQLite::Statement search_captions;
+  // export and dupes
+  SQLite::Statement present_files;     // present files joined with contents
+  SQLite::Statement shared_contents;   // (sha256, path) of contents with 2+ present files
+  SQLite::Statement present_contents;  // distinct sha256 of present files
   // runs
   SQLite::Statement begin_run;
   SQLite::Statement end_run;

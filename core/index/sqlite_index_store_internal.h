@@ -76,6 +76,10 @@ class SqliteIndexStore final : public IndexStore {
   Result<std::vector<std::string>> SearchCaptions(std::string_view model, std::string_view words,
                                                   int limit) override;
 
+  Status ScanPresentFiles(const PresentFileVisitor& visit) override;
+  Result<std::vector<ContentFiles>> LoadSharedContents() override;
+  Result<std::vector<std::string>> PresentContents() override;
+
   Result<int64_t> BeginRun(int64_t started_unix) override;
   Status EndRun(int64_t run_id, int64_t ended_unix, std::string_view summary_json) override;
 
@@ -121,6 +125,11 @@ class SqliteIndexStore final : public IndexStore {
 // display names in core/image, so the stored data never changes meaning).
 const char* FormatToDb(image::Format format);
 image::Format FormatFromDb(std::string_view name);
+
+// Reads the contents columns (size, format, width, height, orientation,
+// date_taken, make, model, lens, gps_lat, gps_lon, gps_alt) of the current
+// row of `st`, starting at column `first`. Throws SQLite::Exception.
+void ReadContentRow(const SQLite::Statement& st, int first, uint64_t* size, image::Metadata* m);
 
 }  // namespace photoidx::index::internal
 

@@ -35,10 +35,14 @@ namespace photoidx::pipeline {
 // A model stage is described before its model is loaded: the fingerprint
 // (cheap, cached) decides what is pending, and the model is loaded only when
 // something is.
+// decode_side: the model's input_side() when known before loading it (from
+// its preprocessor file): the stage then decodes its first batches while
+// the model loads. 0 = wait for the model.
 struct EmbedStageSpec {
   std::string name;
   std::string fingerprint;
   std::function<Result<std::unique_ptr<models::ImageEmbedder>>()> load;
+  int decode_side = 0;
 };
 
 struct CaptionStageSpec {
@@ -46,6 +50,7 @@ struct CaptionStageSpec {
   std::string fingerprint;
   std::function<Result<std::unique_ptr<models::Captioner>>()> load;
   models::CaptionOptions options;
+  int decode_side = 0;
 };
 
 struct Progress {

@@ -2,10 +2,11 @@
 //
 // Each stage lists the contents that lack a result for its model
 // fingerprint, loads the model only if there are any, processes them in
-// batches (decoding the next batch on worker threads while the model runs
-// the current one), halves a batch the model fails on and retries, records
+// batches (decoding batches ahead on worker threads, from before the model
+// loads, while the model runs the current one), halves a batch the model fails on and retries, records
 // only the files that still fail, and destroys the model before returning,
 // then releases the accelerator cache: one model is resident at a time.
+#include <deque>
 #include <future>
 
 #include "core/base/parallel.h"
@@ -18,6 +19,8 @@ namespace {
 struct DecodedBatch {
   std::vector<const PendingItem*> items;
   std::vector<image::Image> images;
+  // Files that failed to decode now (changed or vanished since ingest).
+  std::vector<std::pair<const PendingItem*, Status>> failures;
   double decode_cpu_seconds = 0;  // summed over the worker threads
 };
 
@@ -27,14 +30,15 @@ double Since(const metrics::Clock* clock, int64_t start_us) {
 }
 
 // Decodes `items` in parallel at the model's input size; a file that fails
-// to decode now (changed or vanished since ingest) is recorded and dropped.
-DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> items, int min_side,
-                         std::vector<std::pair<const PendingItem*, Status>>* failures) {
+// to decode is listed in the batch's failures and dropped.
+DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> items,
+                         int min_side) {
   std::vector<Result<image::Decoded>> results(items.size(), Status::Aborted("not decoded"));
   std::vector<double> seconds(items.size(), 0.0);
   const int threads = ctx.options.threads > 0 ? ctx.options.threads : DefaultThreads();
   const metrics::Clock* clock = ctx.options.clock;
   ParallelFor(items.size(), threads, [&](size_t i) {
+    RunThisThreadWhenIdle();  // never slow the model down (a fresh thread each call)
     const int64_t start = clock->NowMicros();
     auto bytes = ctx.fs.ReadFile(items[i]->path);
     if (!bytes.ok()) {
@@ -50,7 +54,7 @@ DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> it
   for (double t : seconds) batch.decode_cpu_seconds += t;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!results[i].ok()) {
-      failures->push_back({items[i], results[i].status()});
+      batch.failures.push_back({items[i], results[i].status()});
       continue;
     }
     batch.items.push_back(items[i]);
@@ -58,6 +62,60 @@ DecodedBatch DecodeBatch(RunContext& ctx, std::span<const PendingItem* const> it
   }
   return batch;
 }
+
+// Decodes the batches of `pending` in order, several batches ahead of the
+// one the model is running, from construction on (so the first ones decode
+// while the model loads). Whole batches in flight at once interleave their
+// files on the cores: a slow file (a HEIC without a thumbnail, a large RAW)
+// no longer holds every other core idle until it is done, which is what
+// made a GPU build wait for decoding (docs/benchmarks.md). Memory: at most
+// kAheadImages decoded images wait beyond the running batch.
+class DecodeAhead {
+ public:
+  DecodeAhead(RunContext& ctx, const std::vector<const PendingItem*>& pending, size_t batch_size,
+              int min_side)
+      : ctx_(ctx),
+        pending_(pending),
+        batch_size_(batch_size),
+        min_side_(min_side),
+        depth_(std::max<size_t>(2, kAheadImages / batch_size)) {
+    Fill();
+  }
+  // Waits for the in-flight decodes (std::async futures join on destruction).
+  ~DecodeAhead() = default;
+
+  int min_side() const { return min_side_; }
+  bool done() const { return in_flight_.empty(); }
+  // The next batch in order; blocks until it is decoded.
+  DecodedBatch Next() {
+    DecodedBatch batch = in_flight_.front().get();
+    in_flight_.pop_front();
+    Fill();
+    return batch;
+  }
+
+ private:
+  static constexpr size_t kAheadImages = 64;
+
+  void Fill() {
+    while (in_flight_.size() < depth_ && next_ < pending_.size()) {
+      const size_t n = std::min(batch_size_, pending_.size() - next_);
+      auto items = std::span(pending_).subspan(next_, n);
+      in_flight_.push_back(std::async(std::launch::async, [this, items] {
+        return DecodeBatch(ctx_, items, min_side_);
+      }));
+      next_ += n;
+    }
+  }
+
+  RunContext& ctx_;
+  const std::vector<const PendingItem*>& pending_;
+  const size_t batch_size_;
+  const int min_side_;
+  const size_t depth_;
+  size_t next_ = 0;
+  std::deque<std::future<DecodedBatch>> in_flight_;
+};
 
 // Runs `process` on [begin, end) of the batch; on failure halves the range
 // and retries each half, down to single images, whose failures are reported
@@ -76,42 +134,46 @@ Status ProcessHalving(std::span<const image::Image* const> images, size_t offset
 // The loop shared by both stages. `run_batch(batch, stage)` runs the model
 // on one decoded batch and writes its results.
 template <typename RunBatch>
-Status BatchLoop(RunContext& ctx, const char* name, std::vector<const PendingItem*>& pending,
-                 int min_side, metrics::ScopedStage& stage, RunBatch run_batch) {
-  const size_t bs = size_t(std::max(1, ctx.options.batch_size));
-  std::vector<std::pair<const PendingItem*, Status>> failures;
-  auto decode_at = [&](size_t begin) {
-    const size_t n = std::min(bs, pending.size() - begin);
-    return DecodeBatch(ctx, std::span(pending).subspan(begin, n), min_side, &failures);
-  };
+Status BatchLoop(RunContext& ctx, const char* name, DecodeAhead& ahead, int64_t total,
+                 metrics::ScopedStage& stage, RunBatch run_batch) {
   metrics::StageStats& stats = stage.stats();
   const metrics::Clock* clock = ctx.options.clock;
-  int64_t wait_start = clock->NowMicros();
-  DecodedBatch current = decode_at(0);
-  stats.decode_wait_seconds += Since(clock, wait_start);
-  for (size_t begin = 0; begin < pending.size(); begin += bs) {
+  int64_t done = 0;
+  while (!ahead.done()) {
     if (ctx.interrupted()) return Status::Interrupted("build interrupted");
+    const int64_t wait_start = clock->NowMicros();
+    DecodedBatch current = ahead.Next();
+    stats.decode_wait_seconds += Since(clock, wait_start);
     stats.decode_cpu_seconds += current.decode_cpu_seconds;
-    std::future<DecodedBatch> next;
-    if (begin + bs < pending.size()) next = std::async(std::launch::async, decode_at, begin + bs);
     PHOTOIDX_RETURN_IF_ERROR(ctx.store.Begin());
     Status st = run_batch(current);
-    wait_start = clock->NowMicros();
-    if (next.valid()) current = next.get();
-    stats.decode_wait_seconds += Since(clock, wait_start);
-    for (auto& [item, reason] : failures) {
+    for (auto& [item, reason] : current.failures) {
       if (st.ok()) st = ctx.Fail(item->path, item->size, item->mtime_ns, item->sha256, name, reason);
       stage.AddFailed();
     }
-    failures.clear();
     PHOTOIDX_RETURN_IF_ERROR(ctx.store.Commit());
     PHOTOIDX_RETURN_IF_ERROR(st);
-    if (ctx.options.progress) {
-      ctx.options.progress({name, int64_t(std::min(begin + bs, pending.size())),
-                            int64_t(pending.size())});
-    }
+    done += int64_t(current.items.size() + current.failures.size());
+    if (ctx.options.progress) ctx.options.progress({name, done, total});
   }
   return Status::OK();
+}
+
+// Starts decoding at the side the spec announces, before the model loads;
+// `Restart` replaces it when the loaded model wants another side.
+std::unique_ptr<DecodeAhead> StartDecoding(RunContext& ctx,
+                                           const std::vector<const PendingItem*>& pending,
+                                           int side) {
+  if (side <= 0 || pending.empty()) return nullptr;
+  const size_t bs = size_t(std::max(1, ctx.options.batch_size));
+  return std::make_unique<DecodeAhead>(ctx, pending, bs, side);
+}
+
+void EnsureDecoding(RunContext& ctx, const std::vector<const PendingItem*>& pending, int side,
+                    std::unique_ptr<DecodeAhead>* ahead) {
+  if (*ahead != nullptr && (*ahead)->min_side() == side) return;
+  ahead->reset();  // joins the decodes at the wrong side first
+  *ahead = StartDecoding(ctx, pending, side);
 }
 
 // A model that cannot be loaded is a configuration error of the whole run
@@ -159,6 +221,7 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
   {
     metrics::ScopedStage stage("embed", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
+      std::unique_ptr<DecodeAhead> ahead = StartDecoding(ctx, pending, spec.decode_side);
       PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::ImageEmbedder> model,
                                 LoadModel(spec.load, spec.name, stage, ctx.options.clock));
       const models::ModelInfo info = model->info();
@@ -185,7 +248,8 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
         };
         return ProcessHalving(std::span<const image::Image* const>(ptrs), 0, process, on_fail);
       };
-      st = BatchLoop(ctx, "embed", pending, model->input_side(), stage, run_batch);
+      EnsureDecoding(ctx, pending, model->input_side(), &ahead);
+      st = BatchLoop(ctx, "embed", *ahead, int64_t(pending.size()), stage, run_batch);
     }  // the model is destroyed here, before the cache is released
     if (!pending.empty()) ReleaseModelMemory(ctx);
   }
@@ -209,6 +273,7 @@ Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents
   {
     metrics::ScopedStage stage("caption", &stats, ctx.options.clock, /*reset_peak=*/true);
     if (!pending.empty()) {
+      std::unique_ptr<DecodeAhead> ahead = StartDecoding(ctx, pending, spec.decode_side);
       PHOTOIDX_ASSIGN_OR_RETURN(std::unique_ptr<models::Captioner> model,
                                 LoadModel(spec.load, spec.name, stage, ctx.options.clock));
       PHOTOIDX_RETURN_IF_ERROR(ctx.store.RegisterModel(spec.fingerprint, spec.name, "blip", 0));
@@ -234,7 +299,8 @@ Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents
         };
         return ProcessHalving(std::span<const image::Image* const>(ptrs), 0, process, on_fail);
       };
-      st = BatchLoop(ctx, "caption", pending, model->input_side(), stage, run_batch);
+      EnsureDecoding(ctx, pending, model->input_side(), &ahead);
+      st = BatchLoop(ctx, "caption", *ahead, int64_t(pending.size()), stage, run_batch);
     }
     if (!pending.empty()) ReleaseModelMemory(ctx);
   }

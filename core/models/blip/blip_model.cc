@@ -34,9 +34,7 @@ class BlipCaptioner : public Captioner {
         preprocessor_(std::move(preprocessor)) {}
 
   const ModelInfo& info() const override { return info_; }
-  int input_side() const override {
-    return std::max(preprocessor_.resize_height, preprocessor_.resize_width);
-  }
+  int input_side() const override { return preprocess::DecodeSide(preprocessor_); }
   Result<std::vector<Caption>> CaptionImages(std::span<const image::Image* const> images,
                                              const CaptionOptions& options) override;
 

@@ -42,11 +42,7 @@ class ClipImageEmbedder final : public ImageEmbedder {
       : info_(std::move(info)), pre_(pre), tower_(std::move(tower)) {}
 
   const ModelInfo& info() const override { return info_; }
-  int input_side() const override {
-    return pre_.shortest_edge > 0
-               ? pre_.shortest_edge
-               : std::min(preprocess::OutputHeight(pre_), preprocess::OutputWidth(pre_));
-  }
+  int input_side() const override { return preprocess::DecodeSide(pre_); }
 
   Result<std::vector<float>> EmbedImages(std::span<const image::Image* const> images) override {
     if (images.empty()) return std::vector<float>{};

@@ -50,6 +50,14 @@ int OutputWidth(const PreprocessorConfig& cfg) {
   return cfg.do_resize && ExactResize(cfg) ? cfg.resize_width : 0;
 }
 
+int DecodeSide(const PreprocessorConfig& cfg) {
+  if (cfg.processor == PreprocessorConfig::Processor::kBlip) {
+    return std::max(cfg.resize_height, cfg.resize_width);
+  }
+  if (cfg.shortest_edge > 0) return cfg.shortest_edge;
+  return std::min(OutputHeight(cfg), OutputWidth(cfg));
+}
+
 Result<Size> ResizedSize(const PreprocessorConfig& cfg, int width, int height) {
   if (width <= 0 || height <= 0) return Status::InvalidArgument("preprocess", "empty image");
   if (!cfg.do_resize) return Size{width, height};

@@ -34,6 +34,14 @@ struct PreprocessOptions {
 int OutputHeight(const hf::PreprocessorConfig& cfg);
 int OutputWidth(const hf::PreprocessorConfig& cfg);
 
+// The shorter side an image must have, at least, for `cfg` to see what a
+// full decode would give it: what the decoder is asked for (DCT scaling,
+// HEIF thumbnails, RAW previews stop there). CLIP: its shortest_edge, or the
+// smaller fixed output side; BLIP (exact resize, aspect not kept): the
+// larger of the two. Known from the preprocessor file alone, so a build can
+// start decoding while the model loads.
+int DecodeSide(const hf::PreprocessorConfig& cfg);
+
 struct Size {
   int width = 0;
   int height = 0;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/fs/mem_file_system.h"
 #include "tests/testutil.h"
 
@@ -11,6 +13,8 @@ namespace photoidx::pipeline {
 namespace {
 
 int g_models_alive = 0;
+// The smallest shorter side of any image the fake embedder was given.
+int g_min_side_seen = 1 << 30;
 
 class FakeEmbedder final : public models::ImageEmbedder {
  public:
@@ -29,6 +33,7 @@ class FakeEmbedder final : public models::ImageEmbedder {
     if (images.size() > max_batch_) return Status::OutOfMemory("fake", "batch too large");
     std::vector<float> out;
     for (const image::Image* img : images) {
+      g_min_side_seen = std::min({g_min_side_seen, img->width, img->height});
       if (img->width == poison_width_) return Status::Aborted("fake", "poisoned image");
       out.insert(out.end(), {1.f, 0.f, 0.f, 0.f});
     }
@@ -201,6 +206,27 @@ TEST_F(BuildTest, FailingBatchIsHalvedAndOnlyBadImagesFail) {
   int embed_failures = 0;
   for (const auto& f : s.failures) embed_failures += f.stage == "embed";
   EXPECT_EQ(embed_failures, 1);  // one PNG content, recorded once
+}
+
+// The stage starts decoding before its model loads at the side the spec
+// announces; when the loaded model wants another one, it decodes again at
+// the model's side (the announced 8 would give the JPEG a 19 px short side).
+TEST_F(BuildTest, ModelSideWinsOverTheAnnouncedDecodeSide) {
+  for (int i = 0; i < 9; ++i) {  // several batches in flight at once
+    std::vector<uint8_t> copy = jpeg_;
+    copy.push_back(uint8_t(i));  // distinct contents, same pixels
+    fs_.AddFile("/lib/many/" + std::to_string(i) + ".jpg", copy);
+  }
+  WithModels();
+  options_.batch_size = 2;
+  options_.embed->decode_side = 8;
+  options_.caption->decode_side = 64;  // right: no second decode needed
+  g_min_side_seen = 1 << 30;
+  BuildSummary s = Build();
+  EXPECT_EQ(s.embedded, 11);
+  EXPECT_EQ(s.captioned, 11);
+  EXPECT_GE(g_min_side_seen, 32);
+  EXPECT_EQ(g_models_alive, 0);
 }
 
 TEST_F(BuildTest, DeletedFilesAreMarkedMissing) {
