@@ -12,6 +12,7 @@ declare -A seeds=(
   [heif_fuzz]="images/heic images/orientation images/corrupt/heic"
   [raw_fuzz]="images/raw images/corrupt/raw"
   [safetensors_fuzz]="models"
+  [vector_file_fuzz]="fuzz/vector_file"
 )
 status=0
 for bin in "$build"/tests/fuzz/*_fuzz; do
