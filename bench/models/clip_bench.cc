@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/memory.h"
 #include "core/models/clip/clip_loader.h"
 #include "core/models/clip/clip_model.h"
 #include "bench/models/bench_device.h"
@@ -104,13 +105,8 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
-double RssMiB() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
+// Resident set now, in MiB.
+double RssMiB() { return double(photoidx::metrics::ReadProcessMemory().rss_bytes) / 1048576.0; }
 
 // Timings on a shared machine: the best run is the one least disturbed by
 // other processes, so rates are reported from it (the mean is shown too).

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/memory.h"
 #include "core/models/clip_cpu/clip_text_cpu.h"
 
 namespace {
@@ -77,13 +78,8 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
-double RssMiB() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  }
-  return 0;
-}
+// Resident set now, in MiB.
+double RssMiB() { return double(photoidx::metrics::ReadProcessMemory().rss_bytes) / 1048576.0; }
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
