@@ -54,6 +54,35 @@ Status SqliteIndexStore::ScanStoredEmbeddings(std::string_view model,
   }
 }
 
+Result<std::unordered_set<std::string>> SqliteIndexStore::ContentHashes() {
+  std::unordered_set<std::string> out;
+  try {
+    SQLite::Statement& st = st_->content_hashes;
+    StatementScope scope(st);
+    while (st.executeStep()) out.insert(st.getColumn(0).getString());
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("listing contents"));
+  }
+}
+
+Result<std::unordered_set<std::string>> SqliteIndexStore::ContentsWithResults(
+    std::string_view model, ResultKind kind) {
+  std::unordered_set<std::string> out;
+  try {
+    Result<ModelEntry> m = FindModel(model);
+    if (!m.ok()) return out;  // an unknown model has no results
+    SQLite::Statement& st =
+        kind == ResultKind::kEmbedding ? st_->embedded_contents : st_->captioned_contents;
+    StatementScope scope(st);
+    st.bind(1, m->id);
+    while (st.executeStep()) out.insert(st.getColumn(0).getString());
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return ToStatus(e, Context("listing results of " + std::string(model)));
+  }
+}
+
 Result<int64_t> SqliteIndexStore::VectorsVersion(std::string_view model) {
   try {
     PHOTOIDX_ASSIGN_OR_RETURN(ModelEntry m, FindModel(model));

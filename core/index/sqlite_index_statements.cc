@@ -16,6 +16,7 @@ SqliteIndexStore::Statements::Statements(SQLite::Database& db)
       mark_missing(db, "UPDATE files SET state = 1 WHERE path = ?1 AND state <> 1"),
       present_paths(db, "SELECT path FROM files WHERE sha256 = ?1 AND state = 0 ORDER BY path"),
       has_content(db, "SELECT 1 FROM contents WHERE sha256 = ?1"),
+      content_hashes(db, "SELECT sha256 FROM contents"),
       put_content(db,
                   "INSERT INTO contents(sha256, " PHOTOIDX_CONTENT_COLUMNS
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
@@ -55,6 +56,8 @@ SqliteIndexStore::Statements::Statements(SQLite::Database& db)
                         "SELECT sha256, vector FROM embeddings WHERE model_id = ?1 "
                         "ORDER BY sha256"),
       vectors_version(db, "SELECT vectors_version FROM models WHERE id = ?1"),
+      embedded_contents(db, "SELECT sha256 FROM embeddings WHERE model_id = ?1"),
+      captioned_contents(db, "SELECT sha256 FROM captions WHERE model_id = ?1"),
       has_caption(db, "SELECT 1 FROM captions WHERE model_id = ?2 AND sha256 = ?1"),
       put_caption(db,
                   "INSERT INTO captions(model_id, sha256, text, ids) VALUES (?2, ?1, ?3, ?4) "

@@ -20,6 +20,7 @@ struct SqliteIndexStore::Statements {
   SQLite::Statement present_paths;   // present paths of one sha256
   // contents
   SQLite::Statement has_content;
+  SQLite::Statement content_hashes;
   SQLite::Statement put_content;
   SQLite::Statement get_content;
   // failures
@@ -39,6 +40,8 @@ struct SqliteIndexStore::Statements {
   SQLite::Statement load_embeddings;
   SQLite::Statement stored_embeddings;  // present or not
   SQLite::Statement vectors_version;
+  SQLite::Statement embedded_contents;  // sha256 of one model's embeddings
+  SQLite::Statement captioned_contents;
   // captions
   SQLite::Statement has_caption;
   SQLite::Statement put_caption;

@@ -70,6 +70,9 @@ class SqliteIndexStore final : public IndexStore {
   Result<EmbeddingMatrix> LoadEmbeddings(std::string_view model) override;
   Status ScanEmbeddings(std::string_view model, const EmbeddingVisitor& visit) override;
   Status ScanStoredEmbeddings(std::string_view model, const EmbeddingVisitor& visit) override;
+  Result<std::unordered_set<std::string>> ContentsWithResults(std::string_view model,
+                                                              ResultKind kind) override;
+  Result<std::unordered_set<std::string>> ContentHashes() override;
   Result<int64_t> VectorsVersion(std::string_view model) override;
   Result<std::vector<PhotoRow>> LookupPhotos(const std::vector<std::string>& sha256,
                                              std::string_view caption_model) override;

@@ -142,11 +142,11 @@ Status Record(RunContext& ctx, const WorkItem& item, const IngestOutcome& o) {
 
 Result<std::unordered_set<std::string>> KnownContents(index::IndexStore& store) {
   PHOTOIDX_ASSIGN_OR_RETURN(auto files, store.LoadFiles());
+  PHOTOIDX_ASSIGN_OR_RETURN(auto contents, store.ContentHashes());
   std::unordered_set<std::string> known;
   for (const auto& [path, row] : files) {
     if (row.sha256.empty() || row.state == index::FileState::kFailed) continue;
-    auto has = store.HasContent(row.sha256);
-    if (has.ok() && *has) known.insert(row.sha256);
+    if (contents.count(row.sha256) > 0) known.insert(row.sha256);
   }
   return known;
 }

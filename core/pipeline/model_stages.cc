@@ -207,10 +207,11 @@ std::vector<const image::Image*> Pointers(const DecodedBatch& b) {
 
 Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) {
   const EmbedStageSpec& spec = *ctx.options.embed;
+  PHOTOIDX_ASSIGN_OR_RETURN(
+      auto done, ctx.store.ContentsWithResults(spec.fingerprint, index::ResultKind::kEmbedding));
   std::vector<const PendingItem*> pending;
   for (const auto& c : contents) {
-    PHOTOIDX_ASSIGN_OR_RETURN(bool has, ctx.store.HasEmbedding(c.sha256, spec.fingerprint));
-    if (has) {
+    if (done.count(c.sha256) > 0) {
       ++ctx.summary.embeddings_reused;
     } else {
       pending.push_back(&c);
@@ -259,10 +260,11 @@ Status RunEmbedStage(RunContext& ctx, const std::vector<PendingItem>& contents) 
 
 Status RunCaptionStage(RunContext& ctx, const std::vector<PendingItem>& contents) {
   const CaptionStageSpec& spec = *ctx.options.caption;
+  PHOTOIDX_ASSIGN_OR_RETURN(
+      auto done, ctx.store.ContentsWithResults(spec.fingerprint, index::ResultKind::kCaption));
   std::vector<const PendingItem*> pending;
   for (const auto& c : contents) {
-    PHOTOIDX_ASSIGN_OR_RETURN(bool has, ctx.store.HasCaption(c.sha256, spec.fingerprint));
-    if (has) {
+    if (done.count(c.sha256) > 0) {
       ++ctx.summary.captions_reused;
     } else {
       pending.push_back(&c);

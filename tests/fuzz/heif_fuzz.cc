@@ -10,16 +10,12 @@
 #include "core/image/decoder_internal.h"
 #include "core/image/heif_orientation.h"
 #include "core/image/image.h"
+#include "tests/fuzz/fuzz_image_checks.h"
 
 namespace {
 
 using photoidx::image::DecodeOptions;
 using photoidx::image::Format;
-
-void CheckImage(const photoidx::image::Image& img) {
-  PHOTOIDX_CHECK(img.width > 0 && img.height > 0);
-  PHOTOIDX_CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);
-}
 
 }  // namespace
 
@@ -48,20 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (opt.metadata_only) {
       PHOTOIDX_CHECK(out->image.empty());
     } else {
-      CheckImage(out->image);
+      photoidx::fuzz::CheckImage(out->image);
     }
     const int eo = internal::ExifIfd0Orientation(out->exif_tiff);
     PHOTOIDX_CHECK(eo >= 1 && eo <= 8);
   } else {
     PHOTOIDX_CHECK(!out.status().message().empty());
   }
-  const Format f = photoidx::image::SniffFormat(bytes);
-  if (f == Format::kHeif || f == Format::kAvif) {
-    auto d = photoidx::image::DecodeImage("fuzz", bytes, opt);
-    if (d.ok() && !opt.metadata_only) {
-      CheckImage(d->image);
-      PHOTOIDX_CHECK(d->metadata.orientation >= 1 && d->metadata.orientation <= 8);
-    }
-  }
+  photoidx::fuzz::CheckDecodeImage(bytes, opt, {Format::kHeif, Format::kAvif});
   return 0;
 }

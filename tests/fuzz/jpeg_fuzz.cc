@@ -9,15 +9,11 @@
 #include "core/base/check.h"
 #include "core/image/decoder_internal.h"
 #include "core/image/image.h"
+#include "tests/fuzz/fuzz_image_checks.h"
 
 namespace {
 
 using photoidx::image::DecodeOptions;
-
-void CheckImage(const photoidx::image::Image& img) {
-  PHOTOIDX_CHECK(img.width > 0 && img.height > 0);
-  PHOTOIDX_CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);
-}
 
 }  // namespace
 
@@ -34,17 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.min_side = size > 0 ? (data[size - 1] % 4) * 64 : 0;
   auto out = photoidx::image::internal::DecodeJpeg(bytes, opt);
   if (out.ok()) {
-    CheckImage(out->image);
+    photoidx::fuzz::CheckImage(out->image);
     PHOTOIDX_CHECK(out->image.width <= out->full_width && out->image.height <= out->full_height);
   } else {
     PHOTOIDX_CHECK(!out.status().message().empty());
   }
-  if (photoidx::image::SniffFormat(bytes) == photoidx::image::Format::kJpeg) {
-    auto d = photoidx::image::DecodeImage("fuzz", bytes, opt);
-    if (d.ok()) {
-      CheckImage(d->image);
-      PHOTOIDX_CHECK(d->metadata.orientation >= 1 && d->metadata.orientation <= 8);
-    }
-  }
+  photoidx::fuzz::CheckDecodeImage(bytes, opt, {photoidx::image::Format::kJpeg});
   return 0;
 }

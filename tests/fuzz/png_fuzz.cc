@@ -9,15 +9,11 @@
 #include "core/base/check.h"
 #include "core/image/decoder_internal.h"
 #include "core/image/image.h"
+#include "tests/fuzz/fuzz_image_checks.h"
 
 namespace {
 
 using photoidx::image::DecodeOptions;
-
-void CheckImage(const photoidx::image::Image& img) {
-  PHOTOIDX_CHECK(img.width > 0 && img.height > 0);
-  PHOTOIDX_CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);
-}
 
 }  // namespace
 
@@ -36,15 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!out.ok()) {
     PHOTOIDX_CHECK(!out.status().message().empty());
   } else if (!opt.metadata_only) {
-    CheckImage(out->image);
+    photoidx::fuzz::CheckImage(out->image);
     PHOTOIDX_CHECK(out->image.width == out->full_width && out->image.height == out->full_height);
   }
-  if (photoidx::image::SniffFormat(bytes) == photoidx::image::Format::kPng) {
-    auto d = photoidx::image::DecodeImage("fuzz", bytes, opt);
-    if (d.ok()) {
-      if (!opt.metadata_only) CheckImage(d->image);
-      PHOTOIDX_CHECK(d->metadata.orientation >= 1 && d->metadata.orientation <= 8);
-    }
-  }
+  photoidx::fuzz::CheckDecodeImage(bytes, opt, {photoidx::image::Format::kPng});
   return 0;
 }

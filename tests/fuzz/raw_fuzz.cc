@@ -9,15 +9,11 @@
 #include "core/base/check.h"
 #include "core/image/decoder_internal.h"
 #include "core/image/image.h"
+#include "tests/fuzz/fuzz_image_checks.h"
 
 namespace {
 
 using photoidx::image::DecodeOptions;
-
-void CheckImage(const photoidx::image::Image& img) {
-  PHOTOIDX_CHECK(img.width > 0 && img.height > 0);
-  PHOTOIDX_CHECK(img.pixels.size() == size_t(img.width) * img.height * 3);
-}
 
 }  // namespace
 
@@ -51,14 +47,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (opt.metadata_only) {
       PHOTOIDX_CHECK(out->image.empty());
     } else {
-      CheckImage(out->image);
+      photoidx::fuzz::CheckImage(out->image);
     }
   } else {
     PHOTOIDX_CHECK(!out.status().message().empty());
   }
-  if (photoidx::image::SniffFormat(bytes) == photoidx::image::Format::kRaw) {
-    auto d = photoidx::image::DecodeImage("fuzz", bytes, opt);
-    if (d.ok() && !opt.metadata_only) CheckImage(d->image);
-  }
+  photoidx::fuzz::CheckDecodeImage(bytes, opt, {photoidx::image::Format::kRaw});
   return 0;
 }

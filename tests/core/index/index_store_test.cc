@@ -312,6 +312,31 @@ TEST(IndexStoreTest, EmbeddingsAreKeyedByContentAndModelAndNeverMix) {
   EXPECT_THAT(**store->GetEmbedding(Hash('a'), "m2"), ElementsAre(-1, -2, -3, -4));
 }
 
+TEST(IndexStoreTest, ContentsWithResultsListsOneModelsEmbeddingsOrCaptions) {
+  auto store = OpenMemory();
+  ASSERT_OK(store->RegisterModel("clip", "clip-a", "clip", 1));
+  ASSERT_OK(store->RegisterModel("blip", "blip-a", "blip", 0));
+  const float v = 1;
+  ASSERT_OK(store->PutEmbedding(Hash('a'), "clip", &v, 1));
+  ASSERT_OK(store->PutEmbedding(Hash('b'), "clip", &v, 1));
+  ASSERT_OK(store->PutCaption(Hash('b'), "blip", "a cat"));
+  using Set = std::unordered_set<std::string>;
+  EXPECT_EQ(*store->ContentsWithResults("clip", ResultKind::kEmbedding), (Set{Hash('a'), Hash('b')}));
+  EXPECT_EQ(*store->ContentsWithResults("clip", ResultKind::kCaption), Set{});
+  EXPECT_EQ(*store->ContentsWithResults("blip", ResultKind::kCaption), Set{Hash('b')});
+  EXPECT_EQ(*store->ContentsWithResults("unknown", ResultKind::kEmbedding), Set{});
+}
+
+TEST(IndexStoreTest, ContentHashesListsEveryContentRow) {
+  auto store = OpenMemory();
+  EXPECT_TRUE(store->ContentHashes()->empty());
+  image::Metadata m;
+  m.format = image::Format::kJpeg;
+  ASSERT_OK(store->PutContent(Hash('a'), 10, m));
+  ASSERT_OK(store->PutContent(Hash('b'), 20, m));
+  EXPECT_EQ(*store->ContentHashes(), (std::unordered_set<std::string>{Hash('a'), Hash('b')}));
+}
+
 TEST(IndexStoreTest, LoadEmbeddingsReturnsPresentContentsOfOneModel) {
   auto store = OpenMemory();
   ASSERT_OK(store->RegisterModel("m1", "a", "clip", 2));
