@@ -156,6 +156,7 @@ Result<const models::PluginApi*> Plugin() {
     }
     api = entry();
     g_loaded = api;
+    metrics::KeepFreedMemoryForReuse();  // models run next
   });
   if (api == nullptr) return Status::NotSupported(error);
   return api;

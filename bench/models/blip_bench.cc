@@ -10,7 +10,10 @@
 //   included (min_length = max_length forces full-length captions).
 //
 // Usage: blip_bench [--iters N] [--threads N] [--dtypes fp32,bf16,fp16] [--batches 1,8]
-//                   [--device cpu|cuda] [--write-model DIR]
+//                   [--device cpu|cuda] [--heap reuse|default] [--write-model DIR]
+// --heap default leaves glibc malloc untuned, for a before/after comparison
+// with the tuning photoidx applies when it loads its models
+// (metrics::KeepFreedMemoryForReuse).
 // Timings are the minimum over N runs (default 2) after one warm-up.
 #include <chrono>
 #include <cmath>
@@ -29,6 +32,7 @@
 #include "core/models/blip/blip_generator.h"
 #include "core/models/hf/safetensors.h"
 #include "bench/models/bench_device.h"
+#include "core/metrics/memory.h"
 #include "core/models/torch/device.h"
 
 namespace photoidx::models::blip {
@@ -41,6 +45,7 @@ struct Args {
   std::vector<int> batches = {1, 8};
   std::string device = "cpu";
   std::string write_model;  // write the random checkpoint folder here and exit
+  bool tune_heap = true;
 };
 
 // The bench's device (--device), set once in main.
@@ -67,6 +72,7 @@ Args ParseArgs(int argc, char** argv) {
     if (k == "--dtypes") a.dtypes = Split(v);
     if (k == "--device") a.device = v;
     if (k == "--write-model") a.write_model = v;
+    if (k == "--heap") a.tune_heap = v != "default";
     if (k == "--batches") {
       a.batches.clear();
       for (const std::string& b : Split(v)) a.batches.push_back(std::stoi(b));
@@ -310,9 +316,10 @@ int main(int argc, char** argv) {
   blip::Args args = blip::ParseArgs(argc, argv);
   blip::g_device = photoidx::bench::ParseBenchDevice(args.device);
   const int threads = torchutil::SetTorchThreads(args.threads);
+  if (args.tune_heap) photoidx::metrics::KeepFreedMemoryForReuse();
   std::printf("blip_bench: BLIP-base shapes, random weights, %s, %d threads, best of %d, cpu "
-              "bf16 native: %s\n", blip::g_device.str().c_str(), threads, args.iters,
-              torchutil::CpuHasNativeBf16() ? "yes" : "no");
+              "bf16 native: %s, heap %s\n", blip::g_device.str().c_str(), threads, args.iters,
+              torchutil::CpuHasNativeBf16() ? "yes" : "no", args.tune_heap ? "reuse" : "default");
   blip::BlipConfig config = blip::BaseConfig();
   if (!args.write_model.empty()) {
     blip::WriteModelFolder(config, args.write_model);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 namespace photoidx::metrics {
@@ -19,6 +20,14 @@ AcceleratorProbe g_probe;
 void ReturnFreeMemoryToOs() {
 #if defined(__GLIBC__)
   malloc_trim(0);
+#endif
+}
+
+void KeepFreedMemoryForReuse() {
+#if defined(__GLIBC__)
+  constexpr int kLargestHeapAllocation = 32 << 20;  // HEAP_MAX_SIZE / 2 on 64-bit glibc
+  mallopt(M_MMAP_THRESHOLD, kLargestHeapAllocation);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 #endif
 }
 
