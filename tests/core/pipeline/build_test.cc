@@ -49,9 +49,9 @@ class FakeEmbedder final : public models::ImageEmbedder {
 
 class FakeCaptioner final : public models::Captioner {
  public:
-  FakeCaptioner() { info_ = {"fake-blip", "fp-blip", 0}; }
+  explicit FakeCaptioner(int side = 64) : side_(side) { info_ = {"fake-blip", "fp-blip", 0}; }
   const models::ModelInfo& info() const override { return info_; }
-  int input_side() const override { return 64; }
+  int input_side() const override { return side_; }
   Result<std::vector<models::Caption>> CaptionImages(std::span<const image::Image* const> images,
                                                      const models::CaptionOptions&) override {
     std::vector<models::Caption> out;
@@ -63,6 +63,7 @@ class FakeCaptioner final : public models::Captioner {
 
  private:
   models::ModelInfo info_;
+  int side_;
 };
 
 class BuildTest : public ::testing::Test {
@@ -96,16 +97,16 @@ class BuildTest : public ::testing::Test {
     return s;
   }
 
-  void WithModels(size_t max_batch = 100, int poison_width = -1) {
+  void WithModels(size_t max_batch = 100, int poison_width = -1, int caption_side = 64) {
     options_.embed = EmbedStageSpec{"fake-clip", "fp-clip", [=, this]() -> Result<std::unique_ptr<models::ImageEmbedder>> {
       ++embed_loads_;
       return std::unique_ptr<models::ImageEmbedder>(new FakeEmbedder(max_batch, poison_width, &embed_calls_));
     }};
-    options_.caption = CaptionStageSpec{"fake-blip", "fp-blip", [this]() -> Result<std::unique_ptr<models::Captioner>> {
+    options_.caption = CaptionStageSpec{"fake-blip", "fp-blip", [=, this]() -> Result<std::unique_ptr<models::Captioner>> {
       ++caption_loads_;
       // One model at a time: CLIP is gone before BLIP loads.
       EXPECT_EQ(g_models_alive, 0);
-      return std::unique_ptr<models::Captioner>(new FakeCaptioner());
+      return std::unique_ptr<models::Captioner>(new FakeCaptioner(caption_side));
     }, {}};
     options_.release_accelerator_cache = [this] { ++releases_; };
   }
@@ -273,6 +274,43 @@ TEST_F(BuildTest, SummaryJsonHasCountsAndFailures) {
   EXPECT_NE(json.find("\"counts\":{\"seen\":5"), std::string::npos) << json;
   EXPECT_NE(json.find("\"path_b64\":"), std::string::npos);
   EXPECT_NE(json.find("\"stage\":\"decode\""), std::string::npos);
+}
+
+// The ingest only validates, with the cheapest decode a file offers: for
+// this iPhone HEIC its 240x320 thumbnail (a full decode would cost 0.4 s).
+// So a photo whose full image is broken passes the ingest, with the
+// dimensions of its headers, and fails in the first stage that decodes the
+// full image, under that stage's name; the stages before it keep its result.
+TEST_F(BuildTest, IngestDecodesCheaplyAndABrokenFullImageFailsInTheStageThatNeedsIt) {
+  const std::vector<uint8_t> heic =
+      test::ReadFileBytes(test::DataPath("images/heic/iphone15pro_exif6_irot270.heic"));
+  ASSERT_GT(heic.size(), 520000u);
+  std::vector<uint8_t> broken = heic;
+  std::fill(broken.begin() + 500000, broken.begin() + 520000, 0);  // primary image tiles
+  fs_.AddFile("/lib/good.heic", heic);
+  fs_.AddFile("/lib/broken.heic", broken);
+  WithModels(100, -1, /*caption_side=*/384);  // above the thumbnail: the full image
+  BuildSummary s = Build();
+
+  EXPECT_EQ(s.decoded, 4);  // both HEICs passed the ingest
+  EXPECT_EQ(s.embedded, 4);  // the embedder (side 32) is served by the thumbnail
+  EXPECT_EQ(s.captioned, 3);
+  std::vector<std::pair<std::string, std::string>> failed;
+  for (const auto& f : s.failures) failed.push_back({f.path, f.stage});
+  EXPECT_EQ(failed, (std::vector<std::pair<std::string, std::string>>{
+                        {"/lib/sub/broken.jpg", "decode"}, {"/lib/broken.heic", "caption"}}));
+  auto rows = store_->LoadFailures();
+  ASSERT_TRUE(rows.ok());
+  bool recorded = false;
+  for (const auto& r : *rows) recorded |= r.path == "/lib/broken.heic" && r.stage == "caption";
+  EXPECT_TRUE(recorded);
+
+  auto files = store_->LoadFiles();
+  ASSERT_TRUE(files.ok());
+  auto md = store_->GetContent(files->at("/lib/good.heic").sha256);
+  ASSERT_TRUE(md.ok() && md->has_value());
+  EXPECT_EQ((*md)->width, 3024);  // the photo's, not the thumbnail's
+  EXPECT_EQ((*md)->height, 4032);
 }
 
 }  // namespace
