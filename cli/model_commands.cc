@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/json_util.h"
@@ -32,6 +33,20 @@ void EmitError(nlohmann::json j, const Status& st, int* failed) {
   std::fprintf(stderr, "warn %s\n", st.ToString().c_str());
   std::printf("%s\n", Dump(j).c_str());
   ++*failed;
+}
+
+// Decodes `path` at a model's input side; on failure emits `j` with the
+// error (one line on stdout, one on stderr) and returns nothing.
+std::optional<image::Decoded> DecodeOrEmit(const std::string& path, int side,
+                                           const nlohmann::json& j, int* failed) {
+  image::DecodeOptions opts;
+  opts.min_side = side;
+  auto decoded = image::DecodeFile(path, opts);
+  if (!decoded.ok()) {
+    EmitError(j, decoded.status(), failed);
+    return std::nullopt;
+  }
+  return std::move(*decoded);
 }
 
 int RunEmbed(const EmbedFlags& f) {
@@ -71,13 +86,8 @@ int RunEmbed(const EmbedFlags& f) {
     for (const auto& path : f.files) {
       nlohmann::json j = {{"kind", "image"}};
       SetPath(j, path);
-      image::DecodeOptions opts;
-      opts.min_side = (*model)->input_side();
-      auto decoded = image::DecodeFile(path, opts);
-      if (!decoded.ok()) {
-        EmitError(j, decoded.status(), &failed);
-        continue;
-      }
+      auto decoded = DecodeOrEmit(path, (*model)->input_side(), j, &failed);
+      if (!decoded) continue;
       const image::Image* img = &decoded->image;
       auto emb = (*model)->EmbedImages(std::span<const image::Image* const>(&img, 1));
       if (!emb.ok()) {
@@ -108,13 +118,8 @@ int RunCaption(const CaptionFlags& f) {
   for (const auto& path : f.files) {
     nlohmann::json j;
     SetPath(j, path);
-    image::DecodeOptions opts;
-    opts.min_side = (*model)->input_side();
-    auto decoded = image::DecodeFile(path, opts);
-    if (!decoded.ok()) {
-      EmitError(j, decoded.status(), &failed);
-      continue;
-    }
+    auto decoded = DecodeOrEmit(path, (*model)->input_side(), j, &failed);
+    if (!decoded) continue;
     const image::Image* img = &decoded->image;
     auto caps = (*model)->CaptionImages(std::span<const image::Image* const>(&img, 1), f.options);
     if (!caps.ok()) {

@@ -5,15 +5,14 @@
 namespace photoidx {
 namespace {
 
-class TextLogger final : public Logger {
+// One line per record on a stdio sink, whole lines under a lock so that
+// worker threads never interleave.
+class LineLogger : public Logger {
  public:
-  TextLogger(std::FILE* sink, LogLevel min) : sink_(sink), min_(min) {}
+  LineLogger(std::FILE* sink, LogLevel min) : sink_(sink), min_(min) {}
   void Log(const LogRecord& r) override {
     if (r.level < min_) return;
-    std::string line = LogLevelName(r.level);
-    if (!r.stage.empty()) line.append(" ").append(r.stage);
-    if (!r.path.empty()) line.append(" ").append(LossyUtf8(r.path)).append(":");
-    if (!r.message.empty()) line.append(" ").append(r.message);
+    std::string line = Format(r);
     line += '\n';
     std::lock_guard<std::mutex> lock(mu_);
     std::fputs(line.c_str(), sink_);
@@ -21,16 +20,33 @@ class TextLogger final : public Logger {
   }
 
  private:
+  virtual std::string Format(const LogRecord& r) const = 0;
+
   std::FILE* sink_;
   LogLevel min_;
   std::mutex mu_;
 };
 
-class JsonLogger final : public Logger {
+class TextLogger final : public LineLogger {
  public:
-  JsonLogger(std::FILE* sink, LogLevel min) : sink_(sink), min_(min) {}
-  void Log(const LogRecord& r) override {
-    if (r.level < min_) return;
+  using LineLogger::LineLogger;
+
+ private:
+  std::string Format(const LogRecord& r) const override {
+    std::string line = LogLevelName(r.level);
+    if (!r.stage.empty()) line.append(" ").append(r.stage);
+    if (!r.path.empty()) line.append(" ").append(LossyUtf8(r.path)).append(":");
+    if (!r.message.empty()) line.append(" ").append(r.message);
+    return line;
+  }
+};
+
+class JsonLogger final : public LineLogger {
+ public:
+  using LineLogger::LineLogger;
+
+ private:
+  std::string Format(const LogRecord& r) const override {
     std::string line = "{\"level\":" + JsonQuote(LogLevelName(r.level));
     line += ",\"event\":" + JsonQuote(r.event.empty() ? "message" : r.event);
     if (!r.stage.empty()) line += ",\"stage\":" + JsonQuote(r.stage);
@@ -40,16 +56,8 @@ class JsonLogger final : public Logger {
     }
     if (!r.message.empty()) line += ",\"msg\":" + JsonQuote(r.message);
     for (const auto& f : r.fields) line += "," + JsonQuote(f.key) + ":" + f.json_value;
-    line += "}\n";
-    std::lock_guard<std::mutex> lock(mu_);
-    std::fputs(line.c_str(), sink_);
-    std::fflush(sink_);
+    return line + "}";
   }
-
- private:
-  std::FILE* sink_;
-  LogLevel min_;
-  std::mutex mu_;
 };
 
 class NullLogger final : public Logger {
