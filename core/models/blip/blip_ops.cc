@@ -1,8 +1,45 @@
 #include "core/models/blip/blip_ops_internal.h"
 
+#include <ATen/Parallel.h>
+
+#include "core/models/kernels/small_linear.h"
+
 namespace photoidx::models::blip {
+namespace {
+
+// Output features per parallel task: enough weight rows (64 x 768 floats,
+// 192 KB) that a task's start-up is noise next to its memory traffic.
+constexpr int64_t kFeaturesPerTask = 64;
+
+// A decoder step's few rows on the CPU in float32: kernels::SmallLinear
+// streams each weight once (a GEMM packs it first), split over the intra-op
+// threads by output features.
+at::Tensor SmallRowsLinear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  const at::Tensor xc = x.contiguous();
+  const int64_t in = w.size(1), out = w.size(0), rows = xc.numel() / in;
+  std::vector<int64_t> sizes = xc.sizes().vec();
+  sizes.back() = out;
+  at::Tensor y = at::empty(sizes, xc.options());
+  const float* xp = xc.data_ptr<float>();
+  const float* wp = w.data_ptr<float>();
+  const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
+  float* yp = y.data_ptr<float>();
+  at::parallel_for(0, out, kFeaturesPerTask, [&](int64_t begin, int64_t end) {
+    kernels::SmallLinear(xp, in, rows, in, wp, bp, yp, out, begin, end);
+  });
+  return y;
+}
+
+bool UseSmallRows(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  return x.is_cpu() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat &&
+         w.is_contiguous() && (!b.defined() || b.is_contiguous()) && x.size(-1) == w.size(1) &&
+         x.numel() / w.size(1) <= kernels::kSmallLinearMaxRows;
+}
+
+}  // namespace
 
 at::Tensor Project(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (UseSmallRows(x, w, b)) return SmallRowsLinear(x, w, b);
   return at::linear(x.to(w.scalar_type()), w, b);
 }
 

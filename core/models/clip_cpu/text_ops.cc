@@ -8,7 +8,14 @@
 #include <cstring>
 #include <numbers>
 
+#include "core/models/kernels/small_linear.h"
+
 namespace photoidx::models::clip_cpu {
+namespace {
+
+int g_threads = 1;  // as last set by SetBlasThreads
+
+}  // namespace
 
 int UsableCores() {
   cpu_set_t set;
@@ -20,11 +27,18 @@ int UsableCores() {
 int SetBlasThreads(int n) {
   if (n <= 0) n = UsableCores();
   openblas_set_num_threads(n);
+  g_threads = n;
   return n;
 }
 
 void Linear(const float* x, int64_t rows, int64_t in, const float* w, const float* b, int64_t out,
             float* y) {
+  if (g_threads == 1 && rows <= kernels::kSmallLinearMaxRows) {
+    // A query's few positions on one thread (search's default): read each
+    // weight once instead of packing it (kernels/small_linear.h).
+    kernels::SmallLinear(x, in, rows, in, w, b, y, out, 0, out);
+    return;
+  }
   float beta = 0.0f;
   if (b != nullptr) {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(y + r * out, b, sizeof(float) * out);
