@@ -15,6 +15,7 @@
 #include "core/models/preprocess/preprocess.h"
 #include "core/models/tokenizer/bert_tokenizer.h"
 #include "core/models/torch/device.h"
+#include "core/models/torch/pixel_values.h"
 #include "core/models/torch/torch_error.h"
 
 namespace photoidx::models::blip {
@@ -40,7 +41,6 @@ class BlipCaptioner : public Captioner {
 
  private:
   Result<GenerateOptions> MakeGenerateOptions(const CaptionOptions& options) const;
-  Result<at::Tensor> PixelValues(std::span<const image::Image* const> images) const;
 
   ModelInfo info_;
   std::unique_ptr<BlipGenerator> generator_;
@@ -72,29 +72,11 @@ Result<GenerateOptions> BlipCaptioner::MakeGenerateOptions(const CaptionOptions&
   return gen;
 }
 
-Result<at::Tensor> BlipCaptioner::PixelValues(std::span<const image::Image* const> images) const {
-  const int64_t h = preprocess::OutputHeight(preprocessor_);
-  const int64_t w = preprocess::OutputWidth(preprocessor_);
-  at::Tensor pixels;
-  PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("blip pixel values", [&] {
-    pixels = at::empty({static_cast<int64_t>(images.size()), 3, h, w}, at::kFloat);
-  }));
-  float* out = pixels.data_ptr<float>();
-  for (size_t i = 0; i < images.size(); ++i) {
-    if (images[i] == nullptr || images[i]->empty()) {
-      return Status::InvalidArgument("blip preprocess", "image " + std::to_string(i) + " is empty");
-    }
-    Status st = preprocess::Preprocess(*images[i], preprocessor_, out + i * 3 * h * w);
-    if (!st.ok()) return st.WithContext("blip preprocess image " + std::to_string(i));
-  }
-  return pixels;
-}
-
 Result<std::vector<Caption>> BlipCaptioner::CaptionImages(
     std::span<const image::Image* const> images, const CaptionOptions& options) {
   PHOTOIDX_ASSIGN_OR_RETURN(GenerateOptions gen, MakeGenerateOptions(options));
   if (images.empty()) return std::vector<Caption>{};
-  PHOTOIDX_ASSIGN_OR_RETURN(at::Tensor pixels, PixelValues(images));
+  PHOTOIDX_ASSIGN_OR_RETURN(at::Tensor pixels, torchutil::PixelValues(images, preprocessor_));
   PHOTOIDX_ASSIGN_OR_RETURN(at::Tensor states, generator_->EncodeImages(pixels));
   PHOTOIDX_ASSIGN_OR_RETURN(std::vector<Generated> generated, generator_->Generate(states, gen));
   std::vector<Caption> captions;

@@ -3,13 +3,13 @@
 // c10::InferenceMode and L2-normalise on the device.
 #include "core/models/clip/clip_model.h"
 
-#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include "core/models/clip/clip_loader.h"
 #include "core/models/hf/preprocessor_config.h"
 #include "core/models/preprocess/preprocess.h"
 #include "core/models/tokenizer/clip_tokenizer.h"
+#include "core/models/torch/pixel_values.h"
 #include "core/models/torch/torch_error.h"
 
 namespace photoidx::models::clip {
@@ -46,36 +46,13 @@ class ClipImageEmbedder final : public ImageEmbedder {
 
   Result<std::vector<float>> EmbedImages(std::span<const image::Image* const> images) override {
     if (images.empty()) return std::vector<float>{};
-    at::Tensor pixels;
-    PHOTOIDX_RETURN_IF_ERROR(Preprocess(images, &pixels));
+    PHOTOIDX_ASSIGN_OR_RETURN(at::Tensor pixels, torchutil::PixelValues(images, pre_));
     c10::InferenceMode guard;
     PHOTOIDX_ASSIGN_OR_RETURN(ClipVisionOutput out, tower_->Forward(pixels, false));
     return NormalizedRows(out.image_embeds);
   }
 
  private:
-  // [B, 3, S, S] float32; images are preprocessed in parallel on the
-  // torch intra-op threads.
-  Status Preprocess(std::span<const image::Image* const> images, at::Tensor* pixels) const {
-    const int64_t n = static_cast<int64_t>(images.size()), s = tower_->config().image_size;
-    PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("clip preprocess", [&] {
-      *pixels = at::empty({n, 3, s, s}, at::kFloat);
-    }));
-    float* base = pixels->data_ptr<float>();
-    std::vector<Status> status(images.size());
-    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        status[i] = images[i] == nullptr
-                        ? Status::InvalidArgument("clip preprocess", "null image")
-                        : preprocess::Preprocess(*images[i], pre_, base + i * 3 * s * s);
-      }
-    });
-    for (size_t i = 0; i < status.size(); ++i) {
-      if (!status[i].ok()) return status[i].WithContext("image " + std::to_string(i));
-    }
-    return Status::OK();
-  }
-
   ModelInfo info_;
   hf::PreprocessorConfig pre_;
   std::unique_ptr<ClipVisionTower> tower_;
