@@ -152,6 +152,40 @@ TEST_F(ModelsE2ETest, EmbedAndCaptionCommands) {
   EXPECT_EQ(cap["ids"], blip["results"]["greedy"]["per_image"][0]["ids"]);
 }
 
+// Files go through the model in batches (decoded in parallel): every caption
+// still equals the reference's one-image generate, the objects come out in
+// input order, and an unreadable file in the middle of a batch gets its own
+// error object at its place.
+TEST_F(ModelsE2ETest, CaptionBatchesKeepOrderAndEqualOneAtATime) {
+  std::string args;
+  for (int i = 0; i < 6; ++i) {
+    if (i == 2) args += " " + Quote(tmp_.Join("missing.jpg"));
+    args += " " + Quote(lib_ + "/" + kImages[i]);
+  }
+  std::ifstream in(DataPath("reference/blip-tiny.expected.json"));
+  const nlohmann::json blip = nlohmann::json::parse(in);
+  for (const char* batch : {"1", "4"}) {
+    RunResult r = RunPhotoidx("caption --dtype fp32 --device cpu --batch-size " + std::string(batch) +
+                              " --model " + Quote(DataPath("models/blip-tiny")) + args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the missing file
+    std::vector<nlohmann::json> lines;
+    std::stringstream ss(r.out);
+    for (std::string line; std::getline(ss, line);) lines.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(lines.size(), 7u) << "batch " << batch;
+    for (size_t pos = 0, image = 0; pos < lines.size(); ++pos) {
+      if (pos == 2) {
+        EXPECT_TRUE(lines[pos].contains("error")) << "batch " << batch;
+        EXPECT_EQ(lines[pos]["path"], tmp_.Join("missing.jpg"));
+        continue;
+      }
+      EXPECT_EQ(lines[pos]["path"], lib_ + "/" + kImages[image]) << "batch " << batch;
+      EXPECT_EQ(lines[pos]["ids"], blip["results"]["greedy"]["per_image"][image]["ids"])
+          << "batch " << batch << " image " << image;
+      ++image;
+    }
+  }
+}
+
 TEST_F(ModelsE2ETest, BrokenModelFolderIsExitTwoBeforeWork) {
   const std::string broken = tmp_.Join("broken");
   fsys::create_directories(broken);
