@@ -188,7 +188,10 @@ CommandFn AddEmbedCommand(CLI::App& app, const GlobalOptions&) {
   CLI::App* cmd = app.add_subcommand(
       "embed",
       "Print CLIP embeddings of images and/or texts as NDJSON (no index needed): one\n"
-      "object per input, texts first, in the order given; L2-normalised float32.");
+      "object per input, texts first, in the order given; L2-normalised float32.\n"
+      "Examples:\n"
+      "  photoidx embed --text \"a red car\" photo.jpg\n"
+      "  photoidx embed *.jpg | jq -c '{path, embedding}'");
   cmd->add_option("--model", f->model, "CLIP checkpoint folder or Hugging Face id")->capture_default_str();
   cmd->add_option("--text", f->texts, "A text to embed (repeatable)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("files", f->files, "Image files to embed");
@@ -209,8 +212,11 @@ CommandFn AddCaptionCommand(CLI::App& app, const GlobalOptions&) {
   CLI::App* cmd = app.add_subcommand(
       "caption",
       "Caption images with BLIP and print NDJSON (no index needed): one object per file\n"
-      "with the caption and the token ids generate() returns. --max-length and\n"
-      "--min-length count the prompt tokens, as transformers does.");
+      "with the caption and the token ids generate() returns, in input order. --max-length\n"
+      "and --min-length count the prompt tokens, as transformers does.\n"
+      "Examples:\n"
+      "  photoidx caption photo.jpg\n"
+      "  photoidx caption --beams 3 --prompt \"a picture of\" *.jpg | jq -r .caption");
   cmd->add_option("--model", f->model, "BLIP checkpoint folder or Hugging Face id")->capture_default_str();
   cmd->add_option("--prompt", f->options.prompt, "Start every caption with this text (\"a picture of\")");
   cmd->add_option("--beams", f->options.num_beams, "Beam width (1 = greedy)")->check(CLI::Range(1, 16));
