@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <vector>
+
 #include "core/models/kernels/small_linear.h"
 
 namespace photoidx::models::blip {
@@ -32,7 +34,8 @@ at::Tensor SmallRowsLinear(const at::Tensor& x, const at::Tensor& w, const at::T
 
 bool UseSmallRows(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   return x.is_cpu() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat &&
-         w.is_contiguous() && (!b.defined() || b.is_contiguous()) && x.size(-1) == w.size(1) &&
+         w.dim() == 2 && w.size(1) > 0 && w.is_contiguous() &&
+         (!b.defined() || b.is_contiguous()) && x.dim() >= 1 && x.size(-1) == w.size(1) &&
          x.numel() / w.size(1) <= kernels::kSmallLinearMaxRows;
 }
 
