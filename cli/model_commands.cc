@@ -141,6 +141,11 @@ int RunEmbed(const EmbedFlags& f) {
     RunOnFiles(f.files, (*model)->input_side(), f.batch_size, {{"kind", "image"}},
                [&](std::span<const image::Image* const> images, std::vector<nlohmann::json>* out) {
                  PHOTOIDX_ASSIGN_OR_RETURN(std::vector<float> emb, (*model)->EmbedImages(images));
+                 if (emb.size() != images.size() * size_t(dim)) {
+                   return Status::Aborted("embed", "the model returned " + std::to_string(emb.size()) +
+                                                       " floats for " + std::to_string(images.size()) +
+                                                       " images");
+                 }
                  for (size_t i = 0; i < images.size(); ++i) {
                    out->push_back({{"model", m->fingerprint},
                                    {"dim", dim},
