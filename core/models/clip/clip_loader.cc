@@ -1,36 +1,18 @@
 #include "core/models/clip/clip_loader.h"
 
-#include <filesystem>
-
 #include "core/models/hf/safetensors.h"
+#include "core/models/hf/weights_check.h"
 #include "core/models/torch/state_dict.h"
 #include "core/models/torch/torch_error.h"
 
 namespace photoidx::models::clip {
-namespace {
-
-Result<std::shared_ptr<hf::SafeTensors>> OpenWeights(const std::string& dir) {
-  std::string path = dir + "/model.safetensors";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    std::string hint;
-    if (std::filesystem::exists(dir + "/pytorch_model.bin", ec)) {
-      hint = " (only pytorch_model.bin is there: photoidx reads safetensors only)";
-    } else if (std::filesystem::exists(dir + "/model.safetensors.index.json", ec)) {
-      hint = " (sharded checkpoints are not supported)";
-    }
-    return Status::NotFound(path, "CLIP weights not found" + hint);
-  }
-  return hf::SafeTensors::Open(path);
-}
-
-}  // namespace
 
 Result<ClipModelParts> LoadClipModel(const std::string& dir, const torchutil::Placement& placement,
                                      bool load_vision, bool load_text) {
   ClipModelParts parts;
   PHOTOIDX_ASSIGN_OR_RETURN(parts.config, LoadClipConfig(dir));
-  PHOTOIDX_ASSIGN_OR_RETURN(std::shared_ptr<hf::SafeTensors> weights, OpenWeights(dir));
+  PHOTOIDX_ASSIGN_OR_RETURN(std::shared_ptr<hf::SafeTensors> weights,
+                            hf::OpenWeightsFile(dir + "/model.safetensors", "CLIP"));
   auto vision = std::make_unique<ClipVisionTower>(parts.config, placement);
   auto text = std::make_unique<ClipTextTower>(parts.config, placement);
   at::Tensor logit_scale;

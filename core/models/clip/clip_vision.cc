@@ -1,5 +1,6 @@
 #include "core/models/clip/clip_vision.h"
 
+#include "core/models/hf/weights_check.h"
 #include "core/models/torch/torch_error.h"
 
 namespace photoidx::models::clip {
@@ -57,7 +58,7 @@ Result<ClipVisionOutput> ClipVisionTower::Forward(const at::Tensor& pixel_values
       pixel_values.size(2) != s || pixel_values.size(3) != s) {
     return Status::InvalidArgument(
         "clip vision",
-        "pixel_values has shape " + torchutil::ShapeString(pixel_values.sizes().vec()) +
+        "pixel_values has shape " + hf::ShapeString(pixel_values.sizes().vec()) +
             ", expected [B, 3, " + std::to_string(s) + ", " + std::to_string(s) + "]");
   }
   ClipVisionOutput out;

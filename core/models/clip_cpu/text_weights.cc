@@ -5,42 +5,18 @@
 
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <new>
 #include <set>
+
+#include "core/models/hf/weights_check.h"
 
 namespace photoidx::models::clip_cpu {
 namespace {
 
 using Shape = std::vector<int64_t>;
 
-// How many names one message lists per category before "... and N more"
-// (as core/models/torch/state_dict.cc).
-constexpr size_t kMaxNamesPerList = 20;
 constexpr const char* kPositionIds = "text_model.embeddings.position_ids";
-
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < kMaxNamesPerList; ++i) {
-    out += (i ? ", " : "") + names[i];
-  }
-  if (names.size() > kMaxNamesPerList) {
-    out += " ... and " + std::to_string(names.size() - kMaxNamesPerList) + " more";
-  }
-  return out;
-}
-
-std::string ShapeString(const Shape& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-bool IsFloating(hf::DType d) {
-  return d == hf::DType::kF32 || d == hf::DType::kF16 || d == hf::DType::kBF16 ||
-         d == hf::DType::kF64;
-}
 
 // The text tower's tensors by name with their shapes (position_ids aside).
 std::map<std::string, Shape> ExpectedTensors(const clip::ClipConfig& config) {
@@ -74,41 +50,17 @@ bool IsTextKey(const std::string& name) {
   return name.rfind("text_model.", 0) == 0 || name.rfind("text_projection.", 0) == 0;
 }
 
-// Every problem of the text keys, by category; empty when all is right.
+// Every problem of the text keys, by kind; empty when all is right.
 std::vector<std::string> Validate(const hf::SafeTensors& file,
                                   const std::map<std::string, Shape>& want) {
-  std::vector<std::string> missing, bad_shape, bad_dtype, unexpected;
-  for (const auto& [name, shape] : want) {
-    const hf::TensorView* t = file.Find(name);
-    if (t == nullptr) {
-      missing.push_back(name);
-      continue;
-    }
-    if (!IsFloating(t->dtype)) {
-      bad_dtype.push_back(name + " is " + hf::DTypeName(t->dtype) +
-                          ", expected a floating-point type (F32, F16, BF16)");
-    }
-    if (t->shape != shape) {
-      bad_shape.push_back(name + " has shape " + ShapeString(t->shape) + ", expected " +
-                          ShapeString(shape));
-    }
-  }
+  hf::TensorCheck check;
+  for (const auto& [name, shape] : want) check.Expect(file, name, shape);
   for (const hf::TensorView& t : file.tensors()) {
     if (IsTextKey(t.name) && !want.count(t.name) && t.name != kPositionIds) {
-      unexpected.push_back(t.name);
+      check.Unexpected(t.name);
     }
   }
-  std::vector<std::string> problems;
-  if (!missing.empty()) {
-    problems.push_back(std::to_string(missing.size()) + " missing tensor(s): " + JoinNames(missing));
-  }
-  if (!bad_shape.empty()) problems.push_back("wrong shape: " + JoinNames(bad_shape));
-  if (!bad_dtype.empty()) problems.push_back("wrong dtype: " + JoinNames(bad_dtype));
-  if (!unexpected.empty()) {
-    problems.push_back(std::to_string(unexpected.size()) +
-                       " unexpected tensor(s): " + JoinNames(unexpected));
-  }
-  return problems;
+  return check.Problems();
 }
 
 // Starts reading a tensor used in place from disk now, in the background:
@@ -125,19 +77,8 @@ void Prefetch(const hf::TensorView& t) {
 
 Result<std::unique_ptr<TextWeights>> TextWeights::Load(const std::string& path,
                                                        const clip::ClipConfig& config) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    const std::string dir = std::filesystem::path(path).parent_path().string();
-    std::string hint;
-    if (std::filesystem::exists(dir + "/pytorch_model.bin", ec)) {
-      hint = " (only pytorch_model.bin is there: photoidx reads safetensors only)";
-    } else if (std::filesystem::exists(dir + "/model.safetensors.index.json", ec)) {
-      hint = " (sharded checkpoints are not supported)";
-    }
-    return Status::NotFound(path, "CLIP weights not found" + hint);
-  }
   std::unique_ptr<TextWeights> w(new TextWeights());
-  PHOTOIDX_ASSIGN_OR_RETURN(w->file_, hf::SafeTensors::Open(path));
+  PHOTOIDX_ASSIGN_OR_RETURN(w->file_, hf::OpenWeightsFile(path, "CLIP"));
   std::vector<std::string> problems = Validate(*w->file_, ExpectedTensors(config));
   if (!problems.empty()) {
     std::string msg = "CLIP text tower: ";

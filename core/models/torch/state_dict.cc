@@ -4,27 +4,10 @@
 #include <cstring>
 #include <set>
 
+#include "core/models/hf/weights_check.h"
 #include "core/models/torch/torch_error.h"
 
 namespace photoidx::models::torchutil {
-namespace {
-
-// How many names one message lists per category before "... and N more".
-constexpr size_t kMaxNamesPerList = 20;
-
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (size_t i = 0; i < names.size() && i < kMaxNamesPerList; ++i) {
-    if (i) out += ", ";
-    out += names[i];
-  }
-  if (names.size() > kMaxNamesPerList) {
-    out += " ... and " + std::to_string(names.size() - kMaxNamesPerList) + " more";
-  }
-  return out;
-}
-
-}  // namespace
 
 at::ScalarType ToScalarType(hf::DType dtype) {
   switch (dtype) {
@@ -46,20 +29,6 @@ at::ScalarType ToScalarType(hf::DType dtype) {
       return at::kDouble;
   }
   return at::kFloat;
-}
-
-bool IsFloatingDType(hf::DType dtype) {
-  return dtype == hf::DType::kF32 || dtype == hf::DType::kF16 || dtype == hf::DType::kBF16 ||
-         dtype == hf::DType::kF64;
-}
-
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) out += ", ";
-    out += std::to_string(shape[i]);
-  }
-  return out + "]";
 }
 
 Result<at::Tensor> ToTensor(const hf::TensorView& view, at::ScalarType dtype,
@@ -101,39 +70,16 @@ void StrictLoader::Expect(const std::string& name, std::vector<int64_t> shape, a
 void StrictLoader::Optional(const std::string& name) { optional_.push_back(name); }
 
 std::vector<std::string> StrictLoader::Validate() const {
-  std::vector<std::string> missing, bad_shape, bad_dtype, unexpected;
+  hf::TensorCheck check;
   std::set<std::string, std::less<>> known(optional_.begin(), optional_.end());
   for (const Request& r : requests_) {
     known.insert(r.name);
-    const hf::TensorView* t = weights_->Find(r.name);
-    if (t == nullptr) {
-      missing.push_back(r.name);
-      continue;
-    }
-    if (!IsFloatingDType(t->dtype)) {
-      bad_dtype.push_back(r.name + " is " + hf::DTypeName(t->dtype) +
-                          ", expected a floating-point type (F32, F16, BF16)");
-    }
-    if (t->shape != r.shape) {
-      bad_shape.push_back(r.name + " has shape " + ShapeString(t->shape) + ", expected " +
-                          ShapeString(r.shape));
-    }
+    check.Expect(*weights_, r.name, r.shape);
   }
   for (const hf::TensorView& t : weights_->tensors()) {
-    if (!known.count(t.name)) unexpected.push_back(t.name);
+    if (!known.count(t.name)) check.Unexpected(t.name);
   }
-  std::vector<std::string> problems;
-  if (!missing.empty()) {
-    problems.push_back(std::to_string(missing.size()) +
-                       " missing tensor(s): " + JoinNames(missing));
-  }
-  if (!bad_shape.empty()) problems.push_back("wrong shape: " + JoinNames(bad_shape));
-  if (!bad_dtype.empty()) problems.push_back("wrong dtype: " + JoinNames(bad_dtype));
-  if (!unexpected.empty()) {
-    problems.push_back(std::to_string(unexpected.size()) +
-                       " unexpected tensor(s): " + JoinNames(unexpected));
-  }
-  return problems;
+  return check.Problems();
 }
 
 Status StrictLoader::Finish() {

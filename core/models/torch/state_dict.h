@@ -35,9 +35,6 @@ namespace photoidx::models::torchutil {
 // The torch scalar type of a safetensors dtype (every hf::DType has one).
 at::ScalarType ToScalarType(hf::DType dtype);
 
-// True for F32, F16, BF16, F64: the dtypes a weight may be stored in.
-bool IsFloatingDType(hf::DType dtype);
-
 // A tensor of `view`'s shape with dtype `dtype` on `device`, owning its
 // memory (a copy, converted where the dtypes differ). Unaligned data is
 // handled. Errors (out of memory, a device failure) come back as a Status
@@ -87,9 +84,6 @@ class StrictLoader {
   std::vector<Request> requests_;
   std::vector<std::string> optional_;
 };
-
-// "[2, 3]" (for messages).
-std::string ShapeString(const std::vector<int64_t>& shape);
 
 }  // namespace photoidx::models::torchutil
 
