@@ -15,6 +15,20 @@ namespace photoidx::test {
 // Absolute path of a file under tests/data ("images/jpeg/x.jpg").
 std::string DataPath(const std::string& relative);
 
+// The shared tiny CLIP checkpoints (folders under tests/data/models), for
+// INSTANTIATE_TEST_SUITE_P with ModelTestName.
+inline ::testing::internal::ParamGenerator<std::string> ClipModels() {
+  return ::testing::Values(std::string("clip-tiny-quickgelu"), std::string("clip-tiny-gelu-fp16"));
+}
+// gtest test-name suffix of a model: "clip_tiny_quickgelu".
+inline std::string ModelTestName(const ::testing::TestParamInfo<std::string>& param) {
+  std::string n = param.param;
+  for (char& c : n) {
+    if (c == '-') c = '_';
+  }
+  return n;
+}
+
 // Whole file as bytes; fails the test (ADD_FAILURE) when unreadable.
 std::vector<uint8_t> ReadFileBytes(const std::string& path);
 

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -37,6 +38,13 @@ RunResult RunPhotoidx(const std::string& args) {
   r.out = ReadText(out);
   r.err = ReadText(err);
   return r;
+}
+
+void CopyReferenceImages(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  for (const char* name : kReferenceImages) {
+    std::filesystem::copy(DataPath(std::string("reference/images/") + name), dir + "/" + name);
+  }
 }
 
 }  // namespace photoidx::test

@@ -20,17 +20,13 @@ namespace {
 
 namespace fsys = std::filesystem;
 
-const char* const kImages[] = {"rocket_landscape.jpg", "man_portrait.jpg", "text_wide_gray.png",
-                               "hopper_small.jpg", "children_rgba.png", "wolf_gray.jpg"};
+const auto& kImages = kReferenceImages;
 
 class ModelsE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
     lib_ = tmp_.Join("photos");
-    fsys::create_directories(lib_);
-    for (const char* name : kImages) {
-      fsys::copy(DataPath(std::string("reference/images/") + name), lib_ + "/" + name);
-    }
+    CopyReferenceImages(lib_);
     index_ = tmp_.Join("index.db");
     models_ = " --clip-model " + Quote(DataPath("models/clip-tiny-quickgelu")) + " --blip-model " +
               Quote(DataPath("models/blip-tiny")) + " --device cpu --dtype fp32";

@@ -21,8 +21,7 @@ namespace {
 
 namespace fsys = std::filesystem;
 
-const char* const kImages[] = {"rocket_landscape.jpg", "man_portrait.jpg", "text_wide_gray.png",
-                               "hopper_small.jpg", "children_rgba.png", "wolf_gray.jpg"};
+const auto& kImages = kReferenceImages;
 
 // Sets an environment variable for the commands the test runs; restores
 // the old value at scope exit.
@@ -51,10 +50,7 @@ class TextSearchE2ETest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     lib_ = tmp_.Join("photos");
-    fsys::create_directories(lib_);
-    for (const char* name : kImages) {
-      fsys::copy(DataPath(std::string("reference/images/") + name), lib_ + "/" + name);
-    }
+    CopyReferenceImages(lib_);
     index_ = tmp_.Join("index.db");
     model_ = DataPath("models/" + GetParam());
   }
@@ -106,13 +102,8 @@ TEST_P(TextSearchE2ETest, TextSearchWithoutThePluginMatchesTheReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, TextSearchE2ETest,
-                         ::testing::Values(std::string("clip-tiny-quickgelu"),
-                                           std::string("clip-tiny-gelu-fp16")),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           std::string n = p.param;
-                           for (char& c : n) c = c == '-' ? '_' : c;
-                           return n;
-                         });
+                         photoidx::test::ClipModels(),
+                         photoidx::test::ModelTestName);
 
 }  // namespace
 }  // namespace photoidx::test

@@ -19,18 +19,8 @@
 
 namespace photoidx::models::clip::test {
 
-// Model names of the shared set (folders under tests/data/models).
-inline ::testing::internal::ParamGenerator<std::string> ClipModels() {
-  return ::testing::Values(std::string("clip-tiny-quickgelu"), std::string("clip-tiny-gelu-fp16"));
-}
-// gtest test-name suffix: "clip_tiny_quickgelu".
-inline std::string ModelTestName(const ::testing::TestParamInfo<std::string>& param) {
-  std::string n = param.param;
-  for (char& c : n) {
-    if (c == '-') c = '_';
-  }
-  return n;
-}
+using photoidx::test::ClipModels;
+using photoidx::test::ModelTestName;
 
 inline std::string ModelDir(const std::string& model) {
   return photoidx::test::DataPath("models/" + model);

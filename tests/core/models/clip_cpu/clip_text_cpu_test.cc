@@ -196,13 +196,8 @@ TEST_P(ClipTextCpuTest, BadIdsAreInvalidArgument) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, ClipTextCpuTest,
-                         ::testing::Values(std::string("clip-tiny-quickgelu"),
-                                           std::string("clip-tiny-gelu-fp16")),
-                         [](const ::testing::TestParamInfo<std::string>& p) {
-                           std::string n = p.param;
-                           for (char& c : n) c = c == '-' ? '_' : c;
-                           return n;
-                         });
+                         photoidx::test::ClipModels(),
+                         photoidx::test::ModelTestName);
 
 // The pooling rule itself, on sequences where the two rules disagree.
 TEST(ClipTextCpuEosTest, LegacyConfigPoolsAtArgmaxOthersAtFirstEos) {
