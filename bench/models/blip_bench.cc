@@ -7,7 +7,8 @@
 //   vision ms/img and its GFLOP/s as a fraction of the GEMM GFLOP/s measured
 //   in the same run; decoder ms per generated token (greedy step, per row);
 //   ms per caption for greedy 20 tokens and beam 3 (20 tokens), vision
-//   included (min_length = max_length forces full-length captions).
+//   included (min_length = max_length forces full-length captions). On
+//   CUDA also the captions with eager decoder steps (no CUDA graphs).
 //
 // Usage: blip_bench [--iters N] [--threads N] [--dtypes fp32,bf16,fp16] [--batches 1,8]
 //                   [--device cpu|cuda] [--heap reuse|default] [--write-model DIR]
@@ -287,6 +288,21 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
     std::printf("%s batch %d caption (vision + 20 tokens): greedy %.2f ms/img (%.1f img/s), "
                 "beam 3 %.2f ms/img (%.1f img/s)\n", dn, b, greedy_img, 1e3 / greedy_img,
                 beam_img, 1e3 / beam_img);
+    if (g_device.is_cuda()) {
+      // The same captions with eager decoder steps, for the CUDA graphs ratio.
+      greedy.cuda_graphs = beam.cuda_graphs = false;
+      const double eager_greedy =
+          TimeMs(args.iters, [&] { Check(model.Generate(states, greedy).status()); });
+      const double eager_beam =
+          TimeMs(args.iters, [&] { Check(model.Generate(states, beam).status()); });
+      greedy.cuda_graphs = beam.cuda_graphs = true;
+      std::printf("%s batch %d eager steps (no CUDA graphs): greedy %.2f ms/img (%.1f img/s), "
+                  "beam 3 %.2f ms/img (%.1f img/s); graphs %.2fx greedy, %.2fx beam 3\n", dn, b,
+                  (vision_ms + eager_greedy) / b, 1e3 * b / (vision_ms + eager_greedy),
+                  (vision_ms + eager_beam) / b, 1e3 * b / (vision_ms + eager_beam),
+                  (vision_ms + eager_greedy) / (vision_ms + greedy_ms),
+                  (vision_ms + eager_beam) / (vision_ms + beam_ms));
+    }
     std::fflush(stdout);
   }
 }

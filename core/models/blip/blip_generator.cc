@@ -3,10 +3,12 @@
 #include "core/models/blip/blip_generator.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include <c10/core/InferenceMode.h>
 
 #include "core/models/blip/beam_search.h"
+#include "core/models/blip/graphed_step.h"
 #include "core/models/blip/greedy.h"
 #include "core/models/torch/state_dict.h"
 #include "core/models/torch/torch_error.h"
@@ -22,6 +24,52 @@ bool IsIdentity(const at::Tensor& index, int64_t rows) {
   }
   return true;
 }
+
+// Beam search over a graphed step. The graph runs every item's beams at
+// fixed rows (item i: rows [i*beams, (i+1)*beams)) until the end, while the
+// search sees only the items still searching, packed together; this maps
+// the search's rows onto the graph's and back.
+class GraphedBeamRows {
+ public:
+  GraphedBeamRows(int64_t items, int64_t beams, int64_t position, int64_t eos_token_id)
+      : rows_(items * beams),
+        beams_(beams),
+        position_(position),
+        eos_token_id_(eos_token_id),
+        active_(items) {
+    std::iota(active_.begin(), active_.end(), 0);
+  }
+
+  // Runs `next` on the graph; returns the logits of the rows it describes.
+  at::Tensor Logits(const BeamSearch::Next& next, GraphedStep* graph) {
+    std::vector<int64_t> active;
+    const int64_t* kept = next.kept_items.data_ptr<int64_t>();
+    for (int64_t k = 0; k < next.kept_items.numel(); ++k) active.push_back(active_[kept[k]]);
+    // Rows of finished items keep their place and run eos; they are ignored.
+    std::vector<int64_t> source(rows_), tokens(rows_, eos_token_id_);
+    std::iota(source.begin(), source.end(), 0);
+    const int64_t* from = next.source_rows.data_ptr<int64_t>();
+    const int64_t* token = next.tokens.data_ptr<int64_t>();
+    for (int64_t r = 0; r < next.source_rows.numel(); ++r) {
+      const int64_t to = active[r / beams_] * beams_ + r % beams_;
+      source[to] = active_[from[r] / beams_] * beams_ + from[r] % beams_;
+      tokens[to] = token[r];
+    }
+    active_ = std::move(active);
+    at::Tensor logits = graph->Run(tokens, position_++, source);
+    if (static_cast<int64_t>(active_.size()) * beams_ == rows_) return logits;
+    std::vector<int64_t> live;
+    for (int64_t item : active_) {
+      for (int64_t j = 0; j < beams_; ++j) live.push_back(item * beams_ + j);
+    }
+    return logits.index_select(
+        0, at::tensor(live, at::TensorOptions().dtype(at::kLong)).to(logits.device()));
+  }
+
+ private:
+  int64_t rows_, beams_, position_, eos_token_id_;
+  std::vector<int64_t> active_;  // items of the previous logits, in order
+};
 
 }  // namespace
 
@@ -114,7 +162,8 @@ std::vector<Generated> BlipGenerator::Greedy(const BlipImageKV& image,
                                              const GenerateOptions& options) const {
   GreedyOptions greedy{.max_length = options.max_length,
                        .min_length = options.min_length,
-                       .eos_token_id = config_.text.sep_token_id};
+                       .eos_token_id = config_.text.sep_token_id,
+                       .cuda_graphs = options.cuda_graphs};
   std::vector<Generated> out;
   for (auto& ids : GreedySearch(decoder_, image, options.prompt, greedy)) {
     out.push_back(Generated{std::move(ids), 0.0});
@@ -141,7 +190,15 @@ std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
                           .repeat_interleave(nb);
   cache.Select(expand);
   BlipImageKV rows_image = image;
+  std::unique_ptr<GraphedStep> graph;
+  bool graph_tried = !options.cuda_graphs;
+  GraphedBeamRows graph_rows(n, nb, prompt_len, beam.eos_token_id);
   auto next_logits = [&](const BeamSearch::Next& next) {
+    if (!graph_tried) {
+      graph_tried = true;
+      graph = GraphedStep::Create(decoder_, image, &cache, /*reorder=*/true);
+    }
+    if (graph) return graph_rows.Logits(next, graph.get());
     if (!IsIdentity(next.source_rows, cache.rows())) cache.Select(next.source_rows.to(device_));
     if (next.items_changed) rows_image = rows_image.Select(next.kept_items.to(device_));
     return decoder_.Step(next.tokens.to(device_).view({-1, 1}), rows_image, &cache);

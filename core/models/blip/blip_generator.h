@@ -31,6 +31,9 @@ struct GenerateOptions {
   int max_length = 20;  // counts the prompt
   int min_length = 0;   // counts the prompt
   double length_penalty = 1.0;  // beam search only
+  // On a CUDA device, replay each decoder step as a CUDA graph
+  // (graphed_step.h). Same ids either way; off for comparisons.
+  bool cuda_graphs = true;
 };
 
 struct Generated {

@@ -43,6 +43,13 @@ void BlipKVCache::Select(const at::Tensor& index) {
   }
 }
 
+void BlipKVCache::GatherInPlace(const at::Tensor& index) {
+  for (size_t i = 0; i < key_.size(); ++i) {
+    key_[i].copy_(key_[i].index_select(0, index));
+    value_[i].copy_(value_[i].index_select(0, index));
+  }
+}
+
 void BlipTextDecoder::Declare(const BlipTextConfig& config, torchutil::StrictLoader* loader) {
   config_ = config;
   const int64_t h = config.hidden_size, enc = config.encoder_hidden_size;
@@ -111,39 +118,61 @@ BlipKVCache BlipTextDecoder::NewCache(int64_t rows, int64_t capacity) const {
   auto options = at::TensorOptions().dtype(dtype_).device(word_embeddings_.device());
   const int64_t heads = config_.num_attention_heads, d = config_.head_dim();
   for (size_t i = 0; i < layers_.size(); ++i) {
-    cache.key_.push_back(at::empty({rows, heads, capacity, d}, options));
-    cache.value_.push_back(at::empty({rows, heads, capacity, d}, options));
+    // Zeros, not garbage: StepAt attends the whole capacity, and a masked
+    // position still multiplies its value by a zero probability (NaN * 0).
+    cache.key_.push_back(at::zeros({rows, heads, capacity, d}, options));
+    cache.value_.push_back(at::zeros({rows, heads, capacity, d}, options));
   }
   return cache;
 }
 
-at::Tensor BlipTextDecoder::Embed(const at::Tensor& ids, int64_t start) const {
-  at::Tensor x = at::embedding(word_embeddings_, ids) +
-                 position_embeddings_.narrow(0, start, ids.size(1));
+at::Tensor BlipTextDecoder::Embed(const at::Tensor& ids, const Positions& where) const {
+  at::Tensor position = where.device.defined()
+                            ? position_embeddings_.index_select(0, where.device)
+                            : position_embeddings_.narrow(0, where.start, ids.size(1));
+  at::Tensor x = at::embedding(word_embeddings_, ids) + position;
   return LayerNorm(x, emb_ln_w_, emb_ln_b_, config_.layer_norm_eps);
 }
 
 at::Tensor BlipTextDecoder::SelfAttention(const Layer& l, const at::Tensor& x,
-                                          int64_t layer_index, BlipKVCache* cache) const {
+                                          int64_t layer_index, const Positions& where,
+                                          BlipKVCache* cache) const {
   const int64_t rows = x.size(0), len = x.size(1), h = config_.hidden_size;
   const int64_t heads = config_.num_attention_heads, d = config_.head_dim();
-  const int64_t start = cache->length_, total = start + len;
   at::Tensor qkv = Project(x, l.qkv_w, l.qkv_b).view({rows, len, 3, heads, d});
   qkv = qkv.permute({2, 0, 3, 1, 4});  // [3, rows, heads, L, d]
   at::Tensor& kbuf = cache->key_[layer_index];
   at::Tensor& vbuf = cache->value_[layer_index];
-  kbuf.narrow(2, start, len).copy_(qkv[1]);
-  vbuf.narrow(2, start, len).copy_(qkv[2]);
-  at::Tensor mask;
-  if (len > 1) {
-    // Causal: new position start+i sees keys 0..start+i (finfo.min as in HF).
-    auto pos = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
-    at::Tensor future = pos.view({1, total}) > (pos.narrow(0, start, len).view({len, 1}));
-    mask = at::zeros({len, total}, x.options())
+  at::Tensor keys, values, mask;
+  if (where.device.defined()) {
+    // Static shapes: write at the device position, attend the whole
+    // capacity with the positions after it masked (finfo.min as in HF).
+    kbuf.index_copy_(2, where.device, qkv[1]);
+    vbuf.index_copy_(2, where.device, qkv[2]);
+    keys = kbuf;
+    values = vbuf;
+    const int64_t capacity = kbuf.size(2);
+    at::Tensor future =
+        at::arange(capacity, at::TensorOptions().dtype(at::kLong).device(x.device())) >
+        where.device;
+    mask = at::zeros({capacity}, x.options())
                .masked_fill_(future, std::numeric_limits<float>::lowest());
+  } else {
+    const int64_t start = where.start, total = start + len;
+    kbuf.narrow(2, start, len).copy_(qkv[1]);
+    vbuf.narrow(2, start, len).copy_(qkv[2]);
+    keys = kbuf.narrow(2, 0, total);
+    values = vbuf.narrow(2, 0, total);
+    if (len > 1) {
+      // Causal: new position start+i sees keys 0..start+i (finfo.min as in HF).
+      auto pos = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
+      at::Tensor future = pos.view({1, total}) > (pos.narrow(0, start, len).view({len, 1}));
+      mask = at::zeros({len, total}, x.options())
+                 .masked_fill_(future, std::numeric_limits<float>::lowest());
+    }
   }
   at::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));
-  at::Tensor a = Attend(q, kbuf.narrow(2, 0, total), vbuf.narrow(2, 0, total), mask, dtype_);
+  at::Tensor a = Attend(q, keys, values, mask, dtype_);
   return a.transpose(1, 2).reshape({rows, len, h});
 }
 
@@ -168,20 +197,39 @@ at::Tensor BlipTextDecoder::LmHead(const at::Tensor& x) const {
 
 at::Tensor BlipTextDecoder::Step(const at::Tensor& ids, const BlipImageKV& image,
                                  BlipKVCache* cache, std::vector<at::Tensor>* hidden_states) const {
-  const int64_t rows = ids.size(0), len = ids.size(1), start = cache->length_;
+  const int64_t len = ids.size(1), start = cache->length_;
+  TORCH_CHECK(start + len <= cache->capacity() && start + len <= config_.max_position_embeddings,
+              "blip decoder: position ", start + len, " beyond the cache capacity ",
+              cache->capacity(), " or max_position_embeddings ", config_.max_position_embeddings);
+  at::Tensor logits = Forward(ids, Positions{.start = start, .device = at::Tensor()}, image, cache,
+                                hidden_states);
+  cache->length_ = start + len;
+  return logits;
+}
+
+at::Tensor BlipTextDecoder::StepAt(const at::Tensor& ids, const at::Tensor& position,
+                                   const BlipImageKV& image, BlipKVCache* cache) const {
+  TORCH_CHECK(ids.dim() == 2 && ids.size(1) == 1, "blip decoder: StepAt takes one token per row");
+  TORCH_CHECK(cache->capacity() <= config_.max_position_embeddings, "blip decoder: capacity ",
+              cache->capacity(), " beyond max_position_embeddings ",
+              config_.max_position_embeddings);
+  return Forward(ids, Positions{.device = position}, image, cache, nullptr);
+}
+
+at::Tensor BlipTextDecoder::Forward(const at::Tensor& ids, const Positions& where,
+                                    const BlipImageKV& image, BlipKVCache* cache,
+                                    std::vector<at::Tensor>* hidden_states) const {
+  const int64_t rows = ids.size(0), len = ids.size(1);
   TORCH_CHECK(image.images() > 0 && rows % image.images() == 0, "blip decoder: ", rows,
               " rows for ", image.images(), " images");
   TORCH_CHECK(cache->rows() == rows, "blip decoder: cache has ", cache->rows(), " rows, ids ",
               rows);
-  TORCH_CHECK(start + len <= cache->capacity() && start + len <= config_.max_position_embeddings,
-              "blip decoder: position ", start + len, " beyond the cache capacity ",
-              cache->capacity(), " or max_position_embeddings ", config_.max_position_embeddings);
   const double eps = config_.layer_norm_eps;
-  at::Tensor x = Embed(ids.to(word_embeddings_.device()), start);
+  at::Tensor x = Embed(ids.to(word_embeddings_.device()), where);
   if (hidden_states) hidden_states->push_back(x);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = layers_[i];
-    at::Tensor a = SelfAttention(l, x, static_cast<int64_t>(i), cache);
+    at::Tensor a = SelfAttention(l, x, static_cast<int64_t>(i), where, cache);
     x = LayerNorm(x + Linear(a, l.attn_out_w, l.attn_out_b), l.attn_ln_w, l.attn_ln_b, eps);
     a = CrossAttention(l, x, image.key[i], image.value[i]);
     x = LayerNorm(x + Linear(a, l.xattn_out_w, l.xattn_out_b), l.xattn_ln_w, l.xattn_ln_b, eps);
@@ -189,7 +237,6 @@ at::Tensor BlipTextDecoder::Step(const at::Tensor& ids, const BlipImageKV& image
     x = LayerNorm(x + a, l.out_ln_w, l.out_ln_b, eps);
     if (hidden_states) hidden_states->push_back(x);
   }
-  cache->length_ = start + len;
   return LmHead(x.select(1, len - 1));
 }
 

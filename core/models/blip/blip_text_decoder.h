@@ -54,6 +54,9 @@ class BlipKVCache {
   // Keeps the rows at `index` (int64 [n]), in that order: beam reordering,
   // beam expansion (an index with repeats) and dropping finished rows.
   void Select(const at::Tensor& index);
+  // The same for an index of rows() rows, written into the tensors already
+  // there: a recorded CUDA graph keeps reading the same addresses.
+  void GatherInPlace(const at::Tensor& index);
 
  private:
   friend class BlipTextDecoder;
@@ -75,7 +78,7 @@ class BlipTextDecoder {
   // image_states [images, Ne, encoder_hidden] float32 -> keys/values.
   BlipImageKV ProjectImage(const at::Tensor& image_states) const;
 
-  // An empty cache for `rows` rows and up to `capacity` positions.
+  // A cache for `rows` rows and up to `capacity` positions, length 0, zeroed.
   BlipKVCache NewCache(int64_t rows, int64_t capacity) const;
 
   // Runs `ids` ([rows, L] int64, positions cache->length() ..) through the
@@ -86,6 +89,17 @@ class BlipTextDecoder {
   // non-null, receives [embeddings after LayerNorm, layer 1, ..., layer L].
   at::Tensor Step(const at::Tensor& ids, const BlipImageKV& image, BlipKVCache* cache,
                   std::vector<at::Tensor>* hidden_states = nullptr) const;
+
+  // One token per row (`ids` [rows, 1] int64 on the device) at the position
+  // held in `position` (int64 [1] on the device, read on the device): its
+  // keys/values are written there and the cache's whole capacity is
+  // attended, later positions masked out. The shapes depend on the cache
+  // only and nothing is read back to the host, so the kernels can be
+  // recorded once as a CUDA graph and replayed per token (graphed_step.h).
+  // Equals Step() at that position when the cache holds zeros beyond it
+  // (NewCache does); cache->length() is not changed.
+  at::Tensor StepAt(const at::Tensor& ids, const at::Tensor& position, const BlipImageKV& image,
+                    BlipKVCache* cache) const;
 
   const BlipTextConfig& config() const { return config_; }
   at::ScalarType dtype() const { return dtype_; }
@@ -101,9 +115,19 @@ class BlipTextDecoder {
     at::Tensor inter_w, inter_b, out_w, out_b, out_ln_w, out_ln_b;
   };
 
-  at::Tensor Embed(const at::Tensor& ids, int64_t start) const;
+  // Where a step's tokens go: positions [start, start+len) (Step), or the
+  // one position in a device tensor (StepAt).
+  struct Positions {
+    int64_t start = 0;
+    at::Tensor device;  // int64 [1]; defined for StepAt
+  };
+
+  at::Tensor Embed(const at::Tensor& ids, const Positions& where) const;
   at::Tensor SelfAttention(const Layer& layer, const at::Tensor& x, int64_t layer_index,
-                           BlipKVCache* cache) const;
+                           const Positions& where, BlipKVCache* cache) const;
+  // The layers and the LM head; `hidden_states` as in Step.
+  at::Tensor Forward(const at::Tensor& ids, const Positions& where, const BlipImageKV& image,
+                     BlipKVCache* cache, std::vector<at::Tensor>* hidden_states) const;
   at::Tensor CrossAttention(const Layer& layer, const at::Tensor& x, const at::Tensor& key,
                             const at::Tensor& value) const;
   at::Tensor LmHead(const at::Tensor& x) const;

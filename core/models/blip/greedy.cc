@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <numeric>
+
+#include "core/models/blip/graphed_step.h"
 
 namespace photoidx::models::blip {
 namespace {
@@ -13,6 +17,18 @@ at::Tensor LongTensor(const std::vector<int64_t>& v, const at::Device& device) {
 // The prompt repeated for `rows` rows: int64 [rows, L].
 at::Tensor PromptBatch(const std::vector<int64_t>& prompt, int64_t rows, const at::Device& device) {
   return LongTensor(prompt, device).view({1, -1}).expand({rows, -1}).contiguous();
+}
+
+// Each row's argmax, eos barred while the sequence (cur_len long) is
+// shorter than min_length.
+std::vector<int64_t> NextTokens(at::Tensor logits, int64_t cur_len, const GreedyOptions& options) {
+  if (cur_len < options.min_length) {
+    logits = logits.clone();  // the caller may hold the raw logits
+    logits.select(1, options.eos_token_id).fill_(-std::numeric_limits<float>::infinity());
+  }
+  at::Tensor next = logits.argmax(-1).cpu();
+  const int64_t* p = next.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + next.numel());
 }
 
 }  // namespace
@@ -27,31 +43,55 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
   const int64_t capacity = std::max<int64_t>(options.max_length, prompt_len + 1);
   const at::Device device = decoder.device();
   std::vector<std::vector<int64_t>> seqs(n, prompt);
-  std::vector<int64_t> items(n);  // image of each current row
-  for (int64_t i = 0; i < n; ++i) items[i] = i;
+  std::vector<int64_t> items(n);  // image of each row of `logits`
+  std::iota(items.begin(), items.end(), 0);
+  std::vector<bool> running(n, true);  // false: finished, kept only by a graph
 
   BlipImageKV rows_kv = image;
   BlipKVCache cache = decoder.NewCache(n, capacity);
   at::Tensor logits = decoder.Step(PromptBatch(prompt, n, device), rows_kv, &cache);
+  std::unique_ptr<GraphedStep> graph;
+  bool graph_tried = !options.cuda_graphs;
   for (int step = 0;; ++step) {
-    if (observer) observer(step, items, logits);
     const int64_t cur_len = prompt_len + step;
-    if (cur_len < options.min_length) {
-      logits = logits.clone();  // the observer may hold the raw logits
-      logits.select(1, options.eos_token_id).fill_(-std::numeric_limits<float>::infinity());
-    }
-    at::Tensor next = logits.argmax(-1).cpu();
-    const int64_t* next_ids = next.data_ptr<int64_t>();
-    std::vector<int64_t> keep, tokens, kept_items;
+    std::vector<int64_t> live, live_items;
     for (size_t r = 0; r < items.size(); ++r) {
-      seqs[items[r]].push_back(next_ids[r]);
-      if (next_ids[r] != options.eos_token_id) {
-        keep.push_back(static_cast<int64_t>(r));
-        tokens.push_back(next_ids[r]);
-        kept_items.push_back(items[r]);
+      if (running[r]) {
+        live.push_back(static_cast<int64_t>(r));
+        live_items.push_back(items[r]);
+      }
+    }
+    if (observer) {
+      const bool all = live.size() == items.size();
+      observer(step, live_items, all ? logits : logits.index_select(0, LongTensor(live, device)));
+    }
+    std::vector<int64_t> next = NextTokens(logits, cur_len, options);
+    std::vector<int64_t> keep;
+    for (int64_t r : live) {
+      seqs[items[r]].push_back(next[r]);
+      if (next[r] == options.eos_token_id) {
+        running[r] = false;
+      } else {
+        keep.push_back(r);
       }
     }
     if (keep.empty() || cur_len + 1 >= options.max_length) break;
+    if (!graph_tried) {
+      graph_tried = true;
+      graph = GraphedStep::Create(decoder, rows_kv, &cache, /*reorder=*/false);
+    }
+    if (graph) {
+      for (size_t r = 0; r < next.size(); ++r) {
+        if (!running[r]) next[r] = options.eos_token_id;  // any id: the row is ignored
+      }
+      logits = graph->Run(next, cur_len, {});
+      continue;
+    }
+    std::vector<int64_t> tokens, kept_items;
+    for (int64_t r : keep) {
+      tokens.push_back(next[r]);
+      kept_items.push_back(items[r]);
+    }
     if (keep.size() != items.size()) {
       // Drop finished rows: their cache and image keys/values go too.
       at::Tensor index = LongTensor(keep, device);
@@ -59,6 +99,7 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
       rows_kv = rows_kv.Select(index);
     }
     items = std::move(kept_items);
+    running.assign(items.size(), true);
     logits = decoder.Step(LongTensor(tokens, device).view({-1, 1}), rows_kv, &cache);
   }
   return seqs;

@@ -6,8 +6,9 @@
 // even when the prompt is already max_length long (as transformers does).
 //
 // Rows that finish are dropped from the decoder's batch (transformers keeps
-// computing them with pad tokens); the other rows are unaffected, so a batch
-// gives what each image gives alone.
+// computing them with pad tokens), except under a CUDA graph, whose shapes
+// are fixed: there they run on and their logits are ignored. Rows never
+// affect each other, so a batch gives what each image gives alone.
 //
 // Thread safety: uses the decoder read-only; one call per thread.
 #ifndef PHOTOIDX_CORE_MODELS_BLIP_GREEDY_H_
@@ -27,10 +28,14 @@ struct GreedyOptions {
   int max_length = 20;  // counts the prompt
   int min_length = 0;   // counts the prompt
   int64_t eos_token_id = 102;
+  // On a CUDA device, replay the decoder step as a CUDA graph (graphed_step.h):
+  // every row then stays in the batch until the end. Same ids either way.
+  bool cuda_graphs = true;
 };
 
-// Called with the raw logits [rows, vocab] of each step before the argmax;
-// `items[r]` is the image of row r. For tests and debugging.
+// Called with the raw logits [rows, vocab] of each step's running rows
+// before the argmax; `items[r]` is the image of row r. For tests and
+// debugging.
 using GreedyObserver =
     std::function<void(int step, const std::vector<int64_t>& items, const at::Tensor& logits)>;
 
