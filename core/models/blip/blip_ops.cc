@@ -2,9 +2,11 @@
 
 #include <ATen/Parallel.h>
 
+#include <optional>
 #include <vector>
 
 #include "core/models/kernels/small_linear.h"
+#include "core/models/torch/sdpa.h"
 
 namespace photoidx::models::blip {
 namespace {
@@ -56,8 +58,20 @@ at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
 
 at::Tensor Gelu(const at::Tensor& x) { return at::gelu(x); }
 
-at::Tensor Attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                  const at::Tensor& mask, at::ScalarType dtype) {
+at::Tensor Attend(const at::Tensor& q_unscaled, const at::Tensor& k, const at::Tensor& v,
+                  const at::Tensor& mask, at::ScalarType dtype, double scale) {
+#if PHOTOIDX_HAVE_SDPA
+  if (q_unscaled.is_cuda()) {
+    // One kernel instead of six, and the scores never reach memory: a
+    // decoder step is bound by its kernel count, the vision tower by the
+    // [B, heads, 577, 577] scores.
+    std::optional<at::Tensor> m;
+    if (mask.defined()) m = mask.to(dtype);
+    return at::scaled_dot_product_attention(q_unscaled.to(dtype), k.to(dtype), v.to(dtype), m,
+                                            0.0, false, scale);
+  }
+#endif
+  const at::Tensor q = q_unscaled * scale;
   if (dtype == at::kFloat) {
     at::Tensor scores = at::matmul(q, k.transpose(-1, -2));
     if (mask.defined()) scores.add_(mask);

@@ -27,12 +27,13 @@ at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor&
 // gelu, exact erf form (transformers ACT2FN["gelu"]), in x's dtype.
 at::Tensor Gelu(const at::Tensor& x);
 
-// softmax(q k^T + mask) v for q [..., Lq, d] (already scaled), k/v [..., Lk, d],
+// softmax(scale * q k^T + mask) v for q [..., Lq, d], k/v [..., Lk, d],
 // computed with the matmuls in `dtype` (softmax accumulating in float32). `mask`
-// is undefined or a float32 tensor broadcastable to [..., Lq, Lk]
-// (additive). Returns [..., Lq, d] in `dtype`.
+// is undefined or an additive float tensor broadcastable to [..., Lq, Lk]
+// (float32 or `dtype`). Returns [..., Lq, d] in `dtype`. On CUDA with
+// libtorch >= 2.4 one fused scaled_dot_product_attention kernel.
 at::Tensor Attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                  const at::Tensor& mask, at::ScalarType dtype);
+                  const at::Tensor& mask, at::ScalarType dtype, double scale);
 
 }  // namespace photoidx::models::blip
 

@@ -134,45 +134,51 @@ at::Tensor BlipTextDecoder::Embed(const at::Tensor& ids, const Positions& where)
   return LayerNorm(x, emb_ln_w_, emb_ln_b_, config_.layer_norm_eps);
 }
 
+at::Tensor BlipTextDecoder::SelfMask(const Positions& where, int64_t len, int64_t capacity,
+                                     const at::Device& device) const {
+  const auto longs = at::TensorOptions().dtype(at::kLong).device(device);
+  const auto floats = at::TensorOptions().dtype(at::kFloat).device(device);
+  const float masked = std::numeric_limits<float>::lowest();  // finfo.min, as in HF
+  if (where.device.defined()) {
+    // The whole capacity, positions after the device position masked.
+    at::Tensor future = at::arange(capacity, longs) > where.device;
+    return at::zeros({capacity}, floats)
+        .masked_fill_(future, masked)
+        .view({1, 1, 1, capacity})  // SDPA wants [.., Lq, Lk]
+        .to(dtype_);
+  }
+  if (len == 1) return at::Tensor();  // one new position sees every earlier one
+  // Causal: new position start+i sees keys 0..start+i.
+  const int64_t total = where.start + len;
+  at::Tensor pos = at::arange(total, longs);
+  at::Tensor future = pos.view({1, total}) > pos.narrow(0, where.start, len).view({len, 1});
+  return at::zeros({len, total}, floats).masked_fill_(future, masked).view({1, 1, len, total}).to(
+      dtype_);
+}
+
 at::Tensor BlipTextDecoder::SelfAttention(const Layer& l, const at::Tensor& x,
                                           int64_t layer_index, const Positions& where,
-                                          BlipKVCache* cache) const {
+                                          const at::Tensor& mask, BlipKVCache* cache) const {
   const int64_t rows = x.size(0), len = x.size(1), h = config_.hidden_size;
   const int64_t heads = config_.num_attention_heads, d = config_.head_dim();
   at::Tensor qkv = Project(x, l.qkv_w, l.qkv_b).view({rows, len, 3, heads, d});
   qkv = qkv.permute({2, 0, 3, 1, 4});  // [3, rows, heads, L, d]
   at::Tensor& kbuf = cache->key_[layer_index];
   at::Tensor& vbuf = cache->value_[layer_index];
-  at::Tensor keys, values, mask;
+  at::Tensor keys = kbuf, values = vbuf;
   if (where.device.defined()) {
-    // Static shapes: write at the device position, attend the whole
-    // capacity with the positions after it masked (finfo.min as in HF).
+    // Static shapes: written at the device position, the whole capacity
+    // attended (the mask hides what lies beyond).
     kbuf.index_copy_(2, where.device, qkv[1]);
     vbuf.index_copy_(2, where.device, qkv[2]);
-    keys = kbuf;
-    values = vbuf;
-    const int64_t capacity = kbuf.size(2);
-    at::Tensor future =
-        at::arange(capacity, at::TensorOptions().dtype(at::kLong).device(x.device())) >
-        where.device;
-    mask = at::zeros({capacity}, x.options())
-               .masked_fill_(future, std::numeric_limits<float>::lowest());
   } else {
-    const int64_t start = where.start, total = start + len;
-    kbuf.narrow(2, start, len).copy_(qkv[1]);
-    vbuf.narrow(2, start, len).copy_(qkv[2]);
-    keys = kbuf.narrow(2, 0, total);
-    values = vbuf.narrow(2, 0, total);
-    if (len > 1) {
-      // Causal: new position start+i sees keys 0..start+i (finfo.min as in HF).
-      auto pos = at::arange(total, at::TensorOptions().dtype(at::kLong).device(x.device()));
-      at::Tensor future = pos.view({1, total}) > (pos.narrow(0, start, len).view({len, 1}));
-      mask = at::zeros({len, total}, x.options())
-                 .masked_fill_(future, std::numeric_limits<float>::lowest());
-    }
+    kbuf.narrow(2, where.start, len).copy_(qkv[1]);
+    vbuf.narrow(2, where.start, len).copy_(qkv[2]);
+    keys = kbuf.narrow(2, 0, where.start + len);
+    values = vbuf.narrow(2, 0, where.start + len);
   }
-  at::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));
-  at::Tensor a = Attend(q, keys, values, mask, dtype_);
+  at::Tensor a =
+      Attend(qkv[0], keys, values, mask, dtype_, 1.0 / std::sqrt(static_cast<double>(d)));
   return a.transpose(1, 2).reshape({rows, len, h});
 }
 
@@ -182,10 +188,12 @@ at::Tensor BlipTextDecoder::CrossAttention(const Layer& l, const at::Tensor& x,
   const int64_t heads = config_.num_attention_heads, d = config_.head_dim();
   const int64_t images = key.size(0), group = rows / images;
   // Rows of one image become extra queries of that image: [images, heads, g*L, d].
-  at::Tensor q = Project(x, l.xq_w, l.xq_b) * (1.0 / std::sqrt(static_cast<double>(d)));
-  q = q.view({images, group, len, heads, d}).permute({0, 3, 1, 2, 4}).reshape(
-      {images, heads, group * len, d});
-  at::Tensor a = Attend(q, key, value, at::Tensor(), dtype_);  // [images, heads, g*L, d]
+  at::Tensor q = Project(x, l.xq_w, l.xq_b)
+                     .view({images, group, len, heads, d})
+                     .permute({0, 3, 1, 2, 4})
+                     .reshape({images, heads, group * len, d});
+  at::Tensor a = Attend(q, key, value, at::Tensor(), dtype_,  // [images, heads, g*L, d]
+                        1.0 / std::sqrt(static_cast<double>(d)));
   return a.view({images, heads, group, len, d}).permute({0, 2, 3, 1, 4}).reshape({rows, len, h});
 }
 
@@ -227,9 +235,11 @@ at::Tensor BlipTextDecoder::Forward(const at::Tensor& ids, const Positions& wher
   const double eps = config_.layer_norm_eps;
   at::Tensor x = Embed(ids.to(word_embeddings_.device()), where);
   if (hidden_states) hidden_states->push_back(x);
+  // Once per step, not per layer: a graphed step is bound by its kernel count.
+  const at::Tensor mask = SelfMask(where, len, cache->capacity(), x.device());
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = layers_[i];
-    at::Tensor a = SelfAttention(l, x, static_cast<int64_t>(i), where, cache);
+    at::Tensor a = SelfAttention(l, x, static_cast<int64_t>(i), where, mask, cache);
     x = LayerNorm(x + Linear(a, l.attn_out_w, l.attn_out_b), l.attn_ln_w, l.attn_ln_b, eps);
     a = CrossAttention(l, x, image.key[i], image.value[i]);
     x = LayerNorm(x + Linear(a, l.xattn_out_w, l.xattn_out_b), l.xattn_ln_w, l.xattn_ln_b, eps);

@@ -123,8 +123,13 @@ class BlipTextDecoder {
   };
 
   at::Tensor Embed(const at::Tensor& ids, const Positions& where) const;
+  // The additive self-attention mask of a step in the compute dtype;
+  // undefined when nothing is masked.
+  at::Tensor SelfMask(const Positions& where, int64_t len, int64_t capacity,
+                      const at::Device& device) const;
   at::Tensor SelfAttention(const Layer& layer, const at::Tensor& x, int64_t layer_index,
-                           const Positions& where, BlipKVCache* cache) const;
+                           const Positions& where, const at::Tensor& mask,
+                           BlipKVCache* cache) const;
   // The layers and the LM head; `hidden_states` as in Step.
   at::Tensor Forward(const at::Tensor& ids, const Positions& where, const BlipImageKV& image,
                      BlipKVCache* cache, std::vector<at::Tensor>* hidden_states) const;

@@ -63,8 +63,8 @@ at::Tensor BlipVision::Attention(const Layer& layer, const at::Tensor& x) const 
   // Kept in the compute dtype: q/k/v only feed matmuls.
   at::Tensor qkv = Project(x, layer.qkv_w, layer.qkv_b).view({b, n, 3, heads, d});
   qkv = qkv.permute({2, 0, 3, 1, 4});  // [3, B, heads, N, d]
-  at::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(d)));
-  at::Tensor a = Attend(q, qkv[1], qkv[2], at::Tensor(), layer.qkv_w.scalar_type());
+  at::Tensor a = Attend(qkv[0], qkv[1], qkv[2], at::Tensor(), layer.qkv_w.scalar_type(),
+                        1.0 / std::sqrt(static_cast<double>(d)));
   a = a.transpose(1, 2).reshape({b, n, h});
   return Linear(a, layer.proj_w, layer.proj_b);
 }

@@ -39,7 +39,9 @@ class CudaGraphedStep : public GraphedStep {
     // be captured); the prompt step and the image keys/values queued on the
     // current stream must be done before the warm-up reads them there.
     c10::cuda::device_synchronize();
-    c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool();
+    // One capture stream per thread, not a fresh one from the pool each
+    // time: cuBLAS keeps a workspace for every stream it has run on.
+    static thread_local c10::cuda::CUDAStream stream = c10::cuda::getStreamFromPool();
     bool captured = false;
     {
       c10::cuda::CUDAStreamGuard guard(stream);

@@ -1,20 +1,11 @@
 #include "core/models/clip/clip_encoder.h"
 
-#include <torch/version.h>
-
 #include <cmath>
+
+#include "core/models/torch/sdpa.h"
 
 namespace photoidx::models::clip {
 namespace {
-
-// at::scaled_dot_product_attention with an explicit `scale` and
-// std::optional masks is public from libtorch 2.4 on; Debian's 1.13 has
-// none (TOOLCHAIN.md). Used on CUDA only, where the fused kernels pay.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-#define PHOTOIDX_HAVE_SDPA 1
-#else
-#define PHOTOIDX_HAVE_SDPA 0
-#endif
 
 at::Tensor LayerNorm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, double eps) {
   return at::layer_norm(x, {x.size(-1)}, w, b, eps);

@@ -7,6 +7,7 @@
 #include "core/models/torch/device.h"
 
 #if PHOTOIDX_HAVE_CUDA
+#include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
@@ -35,6 +36,10 @@ void ReleaseAcceleratorCache() {
 #if PHOTOIDX_HAVE_CUDA
   if (!torchutil::CudaAvailable()) return;
   try {
+    // cuBLAS keeps a workspace per stream it ran on (32 MiB each on
+    // Hopper), allocated from the cache and held until cleared: without
+    // this they outlive the model.
+    at::cuda::clearCublasWorkspaces();
     c10::cuda::CUDACachingAllocator::emptyCache();
   } catch (const std::exception&) {
     // Nothing to release or the driver is gone: either way nothing to do.
