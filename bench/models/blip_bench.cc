@@ -32,6 +32,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/models/blip/blip_generator.h"
+#include "core/models/blip/graphed_step.h"
 #include "core/models/hf/safetensors.h"
 #include "bench/models/bench_device.h"
 #include "core/metrics/memory.h"
@@ -289,6 +290,18 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
                 "beam 3 %.2f ms/img (%.1f img/s)\n", dn, b, greedy_img, 1e3 / greedy_img,
                 beam_img, 1e3 / beam_img);
     if (g_device.is_cuda()) {
+      // What recording the graph costs (once per generate call): the prompt
+      // step, then the warm-up step and the capture.
+      BlipImageKV image = model.decoder().ProjectImage(states);
+      const double capture_ms = TimeMs(args.iters, [&] {
+        BlipKVCache cache = model.decoder().NewCache(b, 20);
+        model.decoder().Step(at::full({b, 1}, config.text.bos_token_id, at::kLong), image, &cache);
+        Check(GraphedStep::Create(model.decoder(), image, &cache, false) != nullptr
+                  ? Status::OK()
+                  : Status::NotSupported("blip_bench", "no CUDA graph"));
+      });
+      std::printf("%s batch %d prompt step + graph capture: %.2f ms per generate call\n", dn, b,
+                  capture_ms);
       // The same captions with eager decoder steps, for the CUDA graphs ratio.
       greedy.cuda_graphs = beam.cuda_graphs = false;
       const double eager_greedy =
