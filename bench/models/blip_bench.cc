@@ -32,7 +32,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/models/blip/blip_generator.h"
-#include "core/models/blip/graphed_step.h"
+#include "core/models/blip/static_step.h"
 #include "core/models/hf/safetensors.h"
 #include "bench/models/bench_device.h"
 #include "core/metrics/memory.h"
@@ -296,19 +296,20 @@ void BenchDtype(const BlipConfig& config, const std::shared_ptr<hf::SafeTensors>
       const double capture_ms = TimeMs(args.iters, [&] {
         BlipKVCache cache = model.decoder().NewCache(b, 20);
         model.decoder().Step(at::full({b, 1}, config.text.bos_token_id, at::kLong), image, &cache);
-        Check(GraphedStep::Create(model.decoder(), image, &cache, false) != nullptr
+        auto step = StaticStep::Create(StepMode::kAuto, model.decoder(), image, &cache, false);
+        Check(step != nullptr && step->graphed()
                   ? Status::OK()
                   : Status::NotSupported("blip_bench", "no CUDA graph"));
       });
       std::printf("%s batch %d prompt step + graph capture: %.2f ms per generate call\n", dn, b,
                   capture_ms);
       // The same captions with eager decoder steps, for the CUDA graphs ratio.
-      greedy.cuda_graphs = beam.cuda_graphs = false;
+      greedy.steps = beam.steps = StepMode::kEager;
       const double eager_greedy =
           TimeMs(args.iters, [&] { Check(model.Generate(states, greedy).status()); });
       const double eager_beam =
           TimeMs(args.iters, [&] { Check(model.Generate(states, beam).status()); });
-      greedy.cuda_graphs = beam.cuda_graphs = true;
+      greedy.steps = beam.steps = StepMode::kAuto;
       std::printf("%s batch %d eager steps (no CUDA graphs): greedy %.2f ms/img (%.1f img/s), "
                   "beam 3 %.2f ms/img (%.1f img/s); graphs %.2fx greedy, %.2fx beam 3\n", dn, b,
                   (vision_ms + eager_greedy) / b, 1e3 * b / (vision_ms + eager_greedy),

@@ -8,7 +8,6 @@
 #include <c10/core/InferenceMode.h>
 
 #include "core/models/blip/beam_search.h"
-#include "core/models/blip/graphed_step.h"
 #include "core/models/blip/greedy.h"
 #include "core/models/torch/state_dict.h"
 #include "core/models/torch/torch_error.h"
@@ -25,13 +24,13 @@ bool IsIdentity(const at::Tensor& index, int64_t rows) {
   return true;
 }
 
-// Beam search over a graphed step. The graph runs every item's beams at
-// fixed rows (item i: rows [i*beams, (i+1)*beams)) until the end, while the
-// search sees only the items still searching, packed together; this maps
-// the search's rows onto the graph's and back.
-class GraphedBeamRows {
+// Beam search over static steps. They run every item's beams at fixed rows
+// (item i: rows [i*beams, (i+1)*beams)) until the end, while the search sees
+// only the items still searching, packed together; this maps the search's
+// rows onto the fixed ones and back.
+class StaticBeamRows {
  public:
-  GraphedBeamRows(int64_t items, int64_t beams, int64_t position, int64_t eos_token_id)
+  StaticBeamRows(int64_t items, int64_t beams, int64_t position, int64_t eos_token_id)
       : rows_(items * beams),
         beams_(beams),
         position_(position),
@@ -40,8 +39,8 @@ class GraphedBeamRows {
     std::iota(active_.begin(), active_.end(), 0);
   }
 
-  // Runs `next` on the graph; returns the logits of the rows it describes.
-  at::Tensor Logits(const BeamSearch::Next& next, GraphedStep* graph) {
+  // Runs `next` as a static step; returns the logits of the rows it describes.
+  at::Tensor Logits(const BeamSearch::Next& next, StaticStep* step) {
     std::vector<int64_t> active;
     const int64_t* kept = next.kept_items.data_ptr<int64_t>();
     for (int64_t k = 0; k < next.kept_items.numel(); ++k) active.push_back(active_[kept[k]]);
@@ -56,7 +55,7 @@ class GraphedBeamRows {
       tokens[to] = token[r];
     }
     active_ = std::move(active);
-    at::Tensor logits = graph->Run(tokens, position_++, source);
+    at::Tensor logits = step->Run(tokens, position_++, source);
     if (static_cast<int64_t>(active_.size()) * beams_ == rows_) return logits;
     std::vector<int64_t> live;
     for (int64_t item : active_) {
@@ -163,7 +162,7 @@ std::vector<Generated> BlipGenerator::Greedy(const BlipImageKV& image,
   GreedyOptions greedy{.max_length = options.max_length,
                        .min_length = options.min_length,
                        .eos_token_id = config_.text.sep_token_id,
-                       .cuda_graphs = options.cuda_graphs};
+                       .steps = options.steps};
   std::vector<Generated> out;
   for (auto& ids : GreedySearch(decoder_, image, options.prompt, greedy)) {
     out.push_back(Generated{std::move(ids), 0.0});
@@ -190,15 +189,15 @@ std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
                           .repeat_interleave(nb);
   cache.Select(expand);
   BlipImageKV rows_image = image;
-  std::unique_ptr<GraphedStep> graph;
-  bool graph_tried = !options.cuda_graphs;
-  GraphedBeamRows graph_rows(n, nb, prompt_len, beam.eos_token_id);
+  std::unique_ptr<StaticStep> fixed;  // static steps, once a second step is needed
+  bool fixed_tried = false;
+  StaticBeamRows fixed_rows(n, nb, prompt_len, beam.eos_token_id);
   auto next_logits = [&](const BeamSearch::Next& next) {
-    if (!graph_tried) {
-      graph_tried = true;
-      graph = GraphedStep::Create(decoder_, image, &cache, /*reorder=*/true);
+    if (!fixed_tried) {
+      fixed_tried = true;
+      fixed = StaticStep::Create(options.steps, decoder_, image, &cache, /*reorder=*/true);
     }
-    if (graph) return graph_rows.Logits(next, graph.get());
+    if (fixed) return fixed_rows.Logits(next, fixed.get());
     if (!IsIdentity(next.source_rows, cache.rows())) cache.Select(next.source_rows.to(device_));
     if (next.items_changed) rows_image = rows_image.Select(next.kept_items.to(device_));
     return decoder_.Step(next.tokens.to(device_).view({-1, 1}), rows_image, &cache);

@@ -20,6 +20,7 @@
 #include "core/models/blip/blip_config.h"
 #include "core/models/blip/blip_text_decoder.h"
 #include "core/models/blip/blip_vision.h"
+#include "core/models/blip/static_step.h"
 #include "core/models/hf/safetensors.h"
 
 namespace photoidx::models::blip {
@@ -31,9 +32,9 @@ struct GenerateOptions {
   int max_length = 20;  // counts the prompt
   int min_length = 0;   // counts the prompt
   double length_penalty = 1.0;  // beam search only
-  // On a CUDA device, replay each decoder step as a CUDA graph
-  // (graphed_step.h). Same ids either way; off for comparisons.
-  bool cuda_graphs = true;
+  // Eager or static decoder steps (static_step.h; a CUDA graph on a GPU).
+  // Same ids either way; the others are for tests and comparisons.
+  StepMode steps = StepMode::kAuto;
 };
 
 struct Generated {

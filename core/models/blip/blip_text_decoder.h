@@ -95,7 +95,7 @@ class BlipTextDecoder {
   // keys/values are written there and the cache's whole capacity is
   // attended, later positions masked out. The shapes depend on the cache
   // only and nothing is read back to the host, so the kernels can be
-  // recorded once as a CUDA graph and replayed per token (graphed_step.h).
+  // recorded once as a CUDA graph and replayed per token (static_step.h).
   // Equals Step() at that position when the cache holds zeros beyond it
   // (NewCache does); cache->length() is not changed.
   at::Tensor StepAt(const at::Tensor& ids, const at::Tensor& position, const BlipImageKV& image,

@@ -5,7 +5,6 @@
 #include <memory>
 #include <numeric>
 
-#include "core/models/blip/graphed_step.h"
 
 namespace photoidx::models::blip {
 namespace {
@@ -45,13 +44,13 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
   std::vector<std::vector<int64_t>> seqs(n, prompt);
   std::vector<int64_t> items(n);  // image of each row of `logits`
   std::iota(items.begin(), items.end(), 0);
-  std::vector<bool> running(n, true);  // false: finished, kept only by a graph
+  std::vector<bool> running(n, true);  // false: finished, kept only by static steps
 
   BlipImageKV rows_kv = image;
   BlipKVCache cache = decoder.NewCache(n, capacity);
   at::Tensor logits = decoder.Step(PromptBatch(prompt, n, device), rows_kv, &cache);
-  std::unique_ptr<GraphedStep> graph;
-  bool graph_tried = !options.cuda_graphs;
+  std::unique_ptr<StaticStep> fixed;  // static steps, once a second step is needed
+  bool fixed_tried = false;
   for (int step = 0;; ++step) {
     const int64_t cur_len = prompt_len + step;
     std::vector<int64_t> live, live_items;
@@ -76,15 +75,15 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
       }
     }
     if (keep.empty() || cur_len + 1 >= options.max_length) break;
-    if (!graph_tried) {
-      graph_tried = true;
-      graph = GraphedStep::Create(decoder, rows_kv, &cache, /*reorder=*/false);
+    if (!fixed_tried) {
+      fixed_tried = true;
+      fixed = StaticStep::Create(options.steps, decoder, rows_kv, &cache, /*reorder=*/false);
     }
-    if (graph) {
+    if (fixed) {
       for (size_t r = 0; r < next.size(); ++r) {
         if (!running[r]) next[r] = options.eos_token_id;  // any id: the row is ignored
       }
-      logits = graph->Run(next, cur_len, {});
+      logits = fixed->Run(next, cur_len, {});
       continue;
     }
     std::vector<int64_t> tokens, kept_items;

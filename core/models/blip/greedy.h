@@ -6,8 +6,8 @@
 // even when the prompt is already max_length long (as transformers does).
 //
 // Rows that finish are dropped from the decoder's batch (transformers keeps
-// computing them with pad tokens), except under a CUDA graph, whose shapes
-// are fixed: there they run on and their logits are ignored. Rows never
+// computing them with pad tokens), except in static steps (a CUDA graph's
+// shapes are fixed): there they run on and their logits are ignored. Rows never
 // affect each other, so a batch gives what each image gives alone.
 //
 // Thread safety: uses the decoder read-only; one call per thread.
@@ -21,6 +21,7 @@
 #include <ATen/ATen.h>
 
 #include "core/models/blip/blip_text_decoder.h"
+#include "core/models/blip/static_step.h"
 
 namespace photoidx::models::blip {
 
@@ -28,9 +29,9 @@ struct GreedyOptions {
   int max_length = 20;  // counts the prompt
   int min_length = 0;   // counts the prompt
   int64_t eos_token_id = 102;
-  // On a CUDA device, replay the decoder step as a CUDA graph (graphed_step.h):
-  // every row then stays in the batch until the end. Same ids either way.
-  bool cuda_graphs = true;
+  // Eager or static steps (static_step.h: every row stays in the batch
+  // until the end; a CUDA graph on a GPU). Same ids either way.
+  StepMode steps = StepMode::kAuto;
 };
 
 // Called with the raw logits [rows, vocab] of each step's running rows

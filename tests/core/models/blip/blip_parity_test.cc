@@ -114,9 +114,9 @@ TEST_F(BlipParityTest, GreedyPromptStepLogitsImage0) {
 }
 
 // generate() for one image at a time and for the whole batch.
-void CheckGenerate(const BlipGenerator& model, const at::Tensor& states,
-                   const GenerateOptions& options, const nlohmann::json& per_image,
-                   const std::string& label) {
+void CheckGenerateSteps(const BlipGenerator& model, const at::Tensor& states,
+                        const GenerateOptions& options, const nlohmann::json& per_image,
+                        const std::string& label) {
   auto batched = model.Generate(states, options);
   ASSERT_TRUE(batched.ok()) << batched.status().ToString();
   ASSERT_EQ(batched->size(), per_image.size());
@@ -133,6 +133,18 @@ void CheckGenerate(const BlipGenerator& model, const at::Tensor& states,
       EXPECT_NEAR((*single)[0].score, per_image[i]["sequence_score"].get<double>(), 1e-5)
           << label << " image " << i;
     }
+  }
+}
+
+// Both ways of running the decoder steps: eager, and static
+// (static_step.h: on CUDA a graph).
+void CheckGenerate(const BlipGenerator& model, const at::Tensor& states,
+                   GenerateOptions options, const nlohmann::json& per_image,
+                   const std::string& label) {
+  for (StepMode steps : {StepMode::kEager, StepMode::kStatic}) {
+    options.steps = steps;
+    CheckGenerateSteps(model, states, options, per_image,
+                       label + (steps == StepMode::kEager ? " eager" : " static"));
   }
 }
 

@@ -1,12 +1,13 @@
-// The static-shape decoder step (BlipTextDecoder::StepAt) that CUDA graphs
-// record, and generate() with graphs against generate() without them.
-// StepAt runs on any device; the graph tests need PHOTOIDX_TEST_DEVICE=cuda
-// on a CUDA build and skip elsewhere.
+// Static decoder steps (static_step.h): BlipTextDecoder::StepAt against
+// Step, StaticStep runs (with in-place beam reordering) against eager steps,
+// and generate() with static steps against eager ones. They run on every
+// device: on the CPU without a graph, on CUDA (PHOTOIDX_TEST_DEVICE=cuda)
+// replayed as a CUDA graph.
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "core/models/blip/graphed_step.h"
+#include "core/models/blip/static_step.h"
 #include "tests/core/models/blip/blip_test_util.h"
 
 namespace photoidx::models::blip {
@@ -14,7 +15,7 @@ namespace {
 
 using test::MaxAbsDiff;
 
-class GraphedStepTest : public ::testing::Test {
+class StaticStepTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     model_ = test::LoadTinyFp32().release();
@@ -45,12 +46,12 @@ class GraphedStepTest : public ::testing::Test {
   static BlipGenerator* model_;
   static at::Tensor* states_;
 };
-BlipGenerator* GraphedStepTest::model_ = nullptr;
-at::Tensor* GraphedStepTest::states_ = nullptr;
+BlipGenerator* StaticStepTest::model_ = nullptr;
+at::Tensor* StaticStepTest::states_ = nullptr;
 
 // Two rows per image (like beams): the prompt, then one token at position 4
 // through Step in one cache and through StepAt in another.
-TEST_F(GraphedStepTest, StepAtEqualsStep) {
+TEST_F(StaticStepTest, StepAtEqualsStep) {
   const BlipTextDecoder& decoder = model_->decoder();
   BlipImageKV image = decoder.ProjectImage(*states_);
   const int64_t rows = 2 * image.images();
@@ -74,50 +75,55 @@ TEST_F(GraphedStepTest, StepAtEqualsStep) {
   EXPECT_LE(MaxAbsDiff(got, want), 1e-5);
 }
 
-TEST_F(GraphedStepTest, NoGraphOffCuda) {
-  if (model_->device().is_cuda()) GTEST_SKIP() << "CUDA device: graphs are available";
+TEST_F(StaticStepTest, CreatedForTheModesThatAskForIt) {
   const BlipTextDecoder& decoder = model_->decoder();
   BlipImageKV image = decoder.ProjectImage(*states_);
   BlipKVCache cache = decoder.NewCache(image.images(), 4);
   decoder.Step(Ids({30522}, image.images()), image, &cache);
-  EXPECT_EQ(GraphedStep::Create(decoder, image, &cache, /*reorder=*/false), nullptr);
+  const bool cuda = model_->device().is_cuda();
+  EXPECT_EQ(StaticStep::Create(StepMode::kEager, decoder, image, &cache, false), nullptr);
+  EXPECT_EQ(StaticStep::Create(StepMode::kAuto, decoder, image, &cache, false) != nullptr, cuda);
+  auto step = StaticStep::Create(StepMode::kStatic, decoder, image, &cache, false);
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(step->graphed(), cuda);
+  EXPECT_THROW(step->Run({1037}, 1, {}), c10::Error) << "one token for six rows";
+  EXPECT_THROW(step->Run(std::vector<int64_t>(6, 1037), 4, {}), c10::Error)
+      << "position 4 in a cache of 4";
 }
 
-TEST_F(GraphedStepTest, GraphRunEqualsEagerStep) {
-  if (!model_->device().is_cuda()) GTEST_SKIP() << "CUDA graphs need a CUDA device";
+// Six rows: one token each, then the rows swap pairwise first (the beam
+// reordering, done in place inside the step) and run again.
+TEST_F(StaticStepTest, RunsEqualEagerSteps) {
   const BlipTextDecoder& decoder = model_->decoder();
   BlipImageKV image = decoder.ProjectImage(*states_);
   const int64_t rows = image.images();
   BlipKVCache eager = decoder.NewCache(rows, 6), fixed = decoder.NewCache(rows, 6);
   decoder.Step(Ids({30522}, rows), image, &eager);
   decoder.Step(Ids({30522}, rows), image, &fixed);
-  auto graph = GraphedStep::Create(decoder, image, &fixed, /*reorder=*/true);
-  ASSERT_NE(graph, nullptr);
-  // Step 1: every row runs its own token. Step 2: rows swap pairwise first
-  // (the beam reordering), done in place inside the graph.
-  std::vector<int64_t> tokens = {1037, 2158, 3861, 1997, 2006, 1996};
-  at::Tensor want = decoder.Step(at::tensor(tokens).view({-1, 1}).to(model_->device()), image,
-                                 &eager);
-  EXPECT_LE(MaxAbsDiff(graph->Run(tokens, 1, {}), want), 1e-5);
-  std::vector<int64_t> swap = {1, 0, 3, 2, 5, 4};
+  auto step = StaticStep::Create(StepMode::kStatic, decoder, image, &fixed, /*reorder=*/true);
+  ASSERT_NE(step, nullptr);
+  const std::vector<int64_t> tokens = {1037, 2158, 3861, 1997, 2006, 1996};
+  const at::Tensor token_ids = at::tensor(tokens).view({-1, 1}).to(model_->device());
+  at::Tensor want = decoder.Step(token_ids, image, &eager);
+  EXPECT_LE(MaxAbsDiff(step->Run(tokens, 1, {}), want), 1e-5);
+  const std::vector<int64_t> swap = {1, 0, 3, 2, 5, 4};
   eager.Select(at::tensor(swap).to(model_->device()));
-  want = decoder.Step(at::tensor(tokens).view({-1, 1}).to(model_->device()), image, &eager);
-  at::Tensor got = graph->Run(tokens, 2, swap);
-  // Row r now continues row swap[r] but still attends image r: compare
-  // with the same rows of the eager step.
-  EXPECT_LE(MaxAbsDiff(got, want), 1e-5);
+  // Row r continues row swap[r] but still attends image r, in both.
+  want = decoder.Step(token_ids, image, &eager);
+  EXPECT_LE(MaxAbsDiff(step->Run(tokens, 2, swap), want), 1e-5);
 }
 
-// Every fixture generate mode, batched, with and without graphs.
-TEST_F(GraphedStepTest, GenerateWithGraphsEqualsWithout) {
-  if (!model_->device().is_cuda()) GTEST_SKIP() << "CUDA graphs need a CUDA device";
+// Greedy and beam 3, with and without a minimum length, batched: static
+// steps (a graph on CUDA) give the ids of eager steps.
+TEST_F(StaticStepTest, GenerateWithStaticStepsEqualsEager) {
   for (int beams : {1, 3}) {
     for (int min_length : {0, 9}) {
-      GenerateOptions on{.prompt = {30522}, .num_beams = beams, .min_length = min_length};
-      GenerateOptions off = on;
-      off.cuda_graphs = false;
-      auto a = model_->Generate(*states_, on);
-      auto b = model_->Generate(*states_, off);
+      GenerateOptions fixed{.prompt = {30522}, .num_beams = beams, .min_length = min_length};
+      fixed.steps = StepMode::kStatic;
+      GenerateOptions eager = fixed;
+      eager.steps = StepMode::kEager;
+      auto a = model_->Generate(*states_, fixed);
+      auto b = model_->Generate(*states_, eager);
       ASSERT_TRUE(a.ok() && b.ok());
       ASSERT_EQ(a->size(), b->size());
       for (size_t i = 0; i < a->size(); ++i) {
