@@ -158,20 +158,22 @@ Status BlipGenerator::CheckOptions(const GenerateOptions& options) const {
 }
 
 std::vector<Generated> BlipGenerator::Greedy(const BlipImageKV& image,
-                                             const GenerateOptions& options) const {
+                                             const GenerateOptions& options,
+                                             StepWorkspace* workspace) const {
   GreedyOptions greedy{.max_length = options.max_length,
                        .min_length = options.min_length,
                        .eos_token_id = config_.text.sep_token_id,
                        .steps = options.steps};
   std::vector<Generated> out;
-  for (auto& ids : GreedySearch(decoder_, image, options.prompt, greedy)) {
+  for (auto& ids : GreedySearch(decoder_, image, options.prompt, greedy, nullptr, workspace)) {
     out.push_back(Generated{std::move(ids), 0.0});
   }
   return out;
 }
 
 std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
-                                           const GenerateOptions& options) const {
+                                           const GenerateOptions& options,
+                                           StepWorkspace* workspace) const {
   const int64_t n = image.images(), nb = options.num_beams;
   const int64_t prompt_len = static_cast<int64_t>(options.prompt.size());
   BeamSearchOptions beam{.num_beams = options.num_beams,
@@ -181,23 +183,34 @@ std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
                          .eos_token_id = config_.text.sep_token_id};
   // The prompt runs once per image; its logits and cache are then copied to
   // every beam (transformers runs the num_beams identical rows).
-  BlipKVCache cache = decoder_.NewCache(n, std::max<int64_t>(options.max_length, prompt_len + 1));
+  const int64_t capacity = std::max<int64_t>(options.max_length, prompt_len + 1);
+  BlipKVCache cache = decoder_.NewCache(n, capacity);
   at::Tensor prompt = at::tensor(options.prompt, at::TensorOptions().dtype(at::kLong))
                           .view({1, -1}).expand({n, -1}).contiguous().to(device_);
   at::Tensor logits = decoder_.Step(prompt, image, &cache);
   at::Tensor expand = at::arange(n, at::TensorOptions().dtype(at::kLong).device(device_))
                           .repeat_interleave(nb);
-  cache.Select(expand);
+  if (workspace != nullptr) {
+    // Into the workspace's tensors, which its recorded step reads.
+    if (workspace->cache.rows() == 0) workspace->cache = decoder_.NewCache(n * nb, capacity);
+    workspace->cache.AssignRows(cache, expand);
+  } else {
+    cache.Select(expand);
+  }
+  BlipKVCache& rows_cache = workspace != nullptr ? workspace->cache : cache;
   BlipImageKV rows_image = image;
-  std::unique_ptr<StaticStep> fixed;  // static steps, once a second step is needed
-  bool fixed_tried = false;
+  std::unique_ptr<StaticStep> own_step;  // static steps, once a second step is needed
+  StaticStep* fixed = workspace != nullptr ? workspace->step.get() : nullptr;
+  bool fixed_tried = fixed != nullptr;
   StaticBeamRows fixed_rows(n, nb, prompt_len, beam.eos_token_id);
   auto next_logits = [&](const BeamSearch::Next& next) {
     if (!fixed_tried) {
       fixed_tried = true;
-      fixed = StaticStep::Create(options.steps, decoder_, image, &cache, /*reorder=*/true);
+      own_step = StaticStep::Create(options.steps, decoder_, image, &rows_cache, /*reorder=*/true);
+      fixed = own_step.get();
+      if (workspace != nullptr) workspace->step = std::move(own_step);
     }
-    if (fixed) return fixed_rows.Logits(next, fixed.get());
+    if (fixed) return fixed_rows.Logits(next, fixed);
     if (!IsIdentity(next.source_rows, cache.rows())) cache.Select(next.source_rows.to(device_));
     if (next.items_changed) rows_image = rows_image.Select(next.kept_items.to(device_));
     return decoder_.Step(next.tokens.to(device_).view({-1, 1}), rows_image, &cache);
@@ -217,8 +230,26 @@ Result<std::vector<Generated>> BlipGenerator::Generate(const at::Tensor& image_s
   PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("blip generate", [&] {
     c10::InferenceMode guard;
     if (image_states.size(0) == 0) return;
-    BlipImageKV image = decoder_.ProjectImage(image_states.to(device_));
-    out = options.num_beams == 1 ? Greedy(image, options) : Beam(image, options);
+    const at::Tensor states = image_states.to(device_);
+    if (!UsesStaticSteps(options.steps, device_)) {
+      BlipImageKV image = decoder_.ProjectImage(states);
+      out = options.num_beams == 1 ? Greedy(image, options, nullptr)
+                                   : Beam(image, options, nullptr);
+      return;
+    }
+    // Static steps: the buffers (and on CUDA the recorded graph) of an
+    // earlier call of this shape, when there is one.
+    const int64_t n = states.size(0), nb = options.num_beams;
+    const int64_t prompt_len = static_cast<int64_t>(options.prompt.size());
+    std::unique_ptr<StepWorkspace> workspace = workspaces_.Take(
+        {.rows = n * nb,
+         .images = n,
+         .capacity = std::max<int64_t>(options.max_length, prompt_len + 1),
+         .reorder = nb > 1});
+    decoder_.ProjectImageInto(states, &workspace->image);
+    out = nb == 1 ? Greedy(workspace->image, options, workspace.get())
+                  : Beam(workspace->image, options, workspace.get());
+    workspaces_.Give(std::move(workspace));  // not after a failure: state unknown
   }));
   return out;
 }

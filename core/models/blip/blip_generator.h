@@ -83,14 +83,19 @@ class BlipGenerator {
   BlipGenerator(const BlipConfig& config, const at::Device& device, at::ScalarType dtype)
       : config_(config), device_(device), dtype_(dtype) {}
 
-  std::vector<Generated> Greedy(const BlipImageKV& image, const GenerateOptions& options) const;
-  std::vector<Generated> Beam(const BlipImageKV& image, const GenerateOptions& options) const;
+  // `workspace`: null for eager steps.
+  std::vector<Generated> Greedy(const BlipImageKV& image, const GenerateOptions& options,
+                                StepWorkspace* workspace) const;
+  std::vector<Generated> Beam(const BlipImageKV& image, const GenerateOptions& options,
+                              StepWorkspace* workspace) const;
 
   BlipConfig config_;
   at::Device device_;
   at::ScalarType dtype_;
   BlipVision vision_;
   BlipTextDecoder decoder_;
+  // Static steps' buffers and recorded graphs, reused between calls.
+  mutable WorkspacePool workspaces_;
 };
 
 }  // namespace photoidx::models::blip

@@ -50,6 +50,26 @@ void BlipKVCache::GatherInPlace(const at::Tensor& index) {
   }
 }
 
+void BlipKVCache::AssignRows(const BlipKVCache& from, const at::Tensor& index) {
+  TORCH_CHECK(from.key_.size() == key_.size() && from.capacity() == capacity() &&
+                  index.numel() == rows(),
+              "blip cache: cannot take ", index.numel(), " rows of capacity ", from.capacity(),
+              " into ", rows(), " rows of capacity ", capacity());
+  for (size_t i = 0; i < key_.size(); ++i) {
+    key_[i].copy_(from.key_[i].index_select(0, index));
+    value_[i].copy_(from.value_[i].index_select(0, index));
+  }
+  length_ = from.length_;
+}
+
+void BlipKVCache::Reset() {
+  for (size_t i = 0; i < key_.size(); ++i) {
+    key_[i].zero_();
+    value_[i].zero_();
+  }
+  length_ = 0;
+}
+
 void BlipTextDecoder::Declare(const BlipTextConfig& config, torchutil::StrictLoader* loader) {
   config_ = config;
   const int64_t h = config.hidden_size, enc = config.encoder_hidden_size;
@@ -99,18 +119,32 @@ void BlipTextDecoder::FinishLoad() {
 }
 
 BlipImageKV BlipTextDecoder::ProjectImage(const at::Tensor& image_states) const {
+  BlipImageKV kv;
+  ProjectImageInto(image_states, &kv);
+  return kv;
+}
+
+void BlipTextDecoder::ProjectImageInto(const at::Tensor& image_states, BlipImageKV* kv) const {
   const int64_t n = image_states.size(0), ne = image_states.size(1);
   const int64_t heads = config_.num_attention_heads, d = config_.head_dim();
   at::Tensor states = image_states.to(word_embeddings_.device(), at::kFloat);
-  BlipImageKV kv;
-  for (const Layer& l : layers_) {
+  const bool reuse = kv->key.size() == layers_.size() &&
+                     kv->key[0].sizes() == at::IntArrayRef({n, heads, ne, d});
+  if (!reuse) kv->key.assign(layers_.size(), at::Tensor());
+  if (!reuse) kv->value.assign(layers_.size(), at::Tensor());
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
     // [images, Ne, H] -> [images, heads, Ne, d], kept in the compute dtype.
-    kv.key.push_back(
-        Project(states, l.xk_w, l.xk_b).view({n, ne, heads, d}).transpose(1, 2).contiguous());
-    kv.value.push_back(
-        Project(states, l.xv_w, l.xv_b).view({n, ne, heads, d}).transpose(1, 2).contiguous());
+    at::Tensor k = Project(states, l.xk_w, l.xk_b).view({n, ne, heads, d}).transpose(1, 2);
+    at::Tensor v = Project(states, l.xv_w, l.xv_b).view({n, ne, heads, d}).transpose(1, 2);
+    if (reuse) {
+      kv->key[i].copy_(k);
+      kv->value[i].copy_(v);
+    } else {
+      kv->key[i] = k.contiguous();
+      kv->value[i] = v.contiguous();
+    }
   }
-  return kv;
 }
 
 BlipKVCache BlipTextDecoder::NewCache(int64_t rows, int64_t capacity) const {

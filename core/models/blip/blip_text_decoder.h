@@ -57,6 +57,12 @@ class BlipKVCache {
   // The same for an index of rows() rows, written into the tensors already
   // there: a recorded CUDA graph keeps reading the same addresses.
   void GatherInPlace(const at::Tensor& index);
+  // Rows `index` of `from` (same capacity) written into this cache's
+  // tensors, length and all: the beams' copies of a prompt, where a recorded
+  // step reads this cache.
+  void AssignRows(const BlipKVCache& from, const at::Tensor& index);
+  // Length 0 and zeros, in the same tensors.
+  void Reset();
 
  private:
   friend class BlipTextDecoder;
@@ -77,6 +83,9 @@ class BlipTextDecoder {
 
   // image_states [images, Ne, encoder_hidden] float32 -> keys/values.
   BlipImageKV ProjectImage(const at::Tensor& image_states) const;
+  // The same into `kv`'s tensors when they have the shape (a recorded step
+  // reads them there), else into new ones.
+  void ProjectImageInto(const at::Tensor& image_states, BlipImageKV* kv) const;
 
   // A cache for `rows` rows and up to `capacity` positions, length 0, zeroed.
   BlipKVCache NewCache(int64_t rows, int64_t capacity) const;

@@ -36,7 +36,8 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
                                                const BlipImageKV& image,
                                                const std::vector<int64_t>& prompt,
                                                const GreedyOptions& options,
-                                               const GreedyObserver& observer) {
+                                               const GreedyObserver& observer,
+                                               StepWorkspace* workspace) {
   const int64_t n = image.images();
   const int64_t prompt_len = static_cast<int64_t>(prompt.size());
   const int64_t capacity = std::max<int64_t>(options.max_length, prompt_len + 1);
@@ -46,11 +47,22 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
   std::iota(items.begin(), items.end(), 0);
   std::vector<bool> running(n, true);  // false: finished, kept only by static steps
 
+  // Eager steps drop rows from these; static steps read them in place.
   BlipImageKV rows_kv = image;
-  BlipKVCache cache = decoder.NewCache(n, capacity);
+  BlipKVCache own_cache;
+  if (workspace == nullptr) {
+    own_cache = decoder.NewCache(n, capacity);
+  } else if (workspace->cache.rows() == 0) {
+    workspace->cache = decoder.NewCache(n, capacity);
+  } else {
+    workspace->cache.Reset();
+  }
+  BlipKVCache& cache = workspace != nullptr ? workspace->cache : own_cache;
+  const BlipImageKV& step_kv = workspace != nullptr ? workspace->image : rows_kv;
   at::Tensor logits = decoder.Step(PromptBatch(prompt, n, device), rows_kv, &cache);
-  std::unique_ptr<StaticStep> fixed;  // static steps, once a second step is needed
-  bool fixed_tried = false;
+  std::unique_ptr<StaticStep> own_step;  // static steps, once a second step is needed
+  StaticStep* fixed = workspace != nullptr ? workspace->step.get() : nullptr;
+  bool fixed_tried = fixed != nullptr;
   for (int step = 0;; ++step) {
     const int64_t cur_len = prompt_len + step;
     std::vector<int64_t> live, live_items;
@@ -77,7 +89,9 @@ std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
     if (keep.empty() || cur_len + 1 >= options.max_length) break;
     if (!fixed_tried) {
       fixed_tried = true;
-      fixed = StaticStep::Create(options.steps, decoder, rows_kv, &cache, /*reorder=*/false);
+      own_step = StaticStep::Create(options.steps, decoder, step_kv, &cache, /*reorder=*/false);
+      fixed = own_step.get();
+      if (workspace != nullptr) workspace->step = std::move(own_step);
     }
     if (fixed) {
       for (size_t r = 0; r < next.size(); ++r) {

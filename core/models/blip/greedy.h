@@ -42,12 +42,15 @@ using GreedyObserver =
 
 // Decodes one sequence per image of `image` (see BlipTextDecoder::ProjectImage),
 // every one starting from `prompt`. Returns prompt + generated ids (+ eos
-// when produced) per image. Throws c10::Error (run under CatchTorch).
+// when produced) per image. With static steps, `workspace` (optional; its
+// `image` is `image`, its shape fits) lends its cache and recorded step.
+// Throws c10::Error (run under CatchTorch).
 std::vector<std::vector<int64_t>> GreedySearch(const BlipTextDecoder& decoder,
                                                const BlipImageKV& image,
                                                const std::vector<int64_t>& prompt,
                                                const GreedyOptions& options,
-                                               const GreedyObserver& observer = nullptr);
+                                               const GreedyObserver& observer = nullptr,
+                                               StepWorkspace* workspace = nullptr);
 
 }  // namespace photoidx::models::blip
 

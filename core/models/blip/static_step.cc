@@ -37,13 +37,16 @@ StaticStep::~StaticStep() {
   graph_.reset();
 }
 
+bool UsesStaticSteps(StepMode mode, const at::Device& device) {
+  return mode == StepMode::kStatic || (mode == StepMode::kAuto && device.is_cuda());
+}
+
 std::unique_ptr<StaticStep> StaticStep::Create(StepMode mode, const BlipTextDecoder& decoder,
                                                const BlipImageKV& image, BlipKVCache* cache,
                                                bool reorder) {
-  const bool cuda = decoder.device().is_cuda();
-  if (mode == StepMode::kEager || (mode == StepMode::kAuto && !cuda)) return nullptr;
+  if (!UsesStaticSteps(mode, decoder.device())) return nullptr;
   std::unique_ptr<StaticStep> step(new StaticStep(decoder, image, cache, reorder));
-  if (cuda) step->Capture();
+  if (decoder.device().is_cuda()) step->Capture();
   return step;
 }
 
@@ -116,6 +119,32 @@ at::Tensor StaticStep::Run(const std::vector<int64_t>& tokens, int64_t position,
   }
 #endif
   return Record();
+}
+
+std::unique_ptr<StepWorkspace> WorkspacePool::Take(const StepWorkspace::Shape& shape) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if ((*it)->shape == shape) {
+        std::unique_ptr<StepWorkspace> found = std::move(*it);
+        free_.erase(it);
+        return found;
+      }
+    }
+  }
+  auto fresh = std::make_unique<StepWorkspace>();
+  fresh->shape = shape;
+  return fresh;
+}
+
+void WorkspacePool::Give(std::unique_ptr<StepWorkspace> workspace) {
+  std::unique_ptr<StepWorkspace> dropped;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(std::move(workspace));
+  if (free_.size() > kKeep) {
+    dropped = std::move(free_.front());
+    free_.erase(free_.begin());
+  }
 }
 
 }  // namespace photoidx::models::blip

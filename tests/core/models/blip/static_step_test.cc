@@ -134,5 +134,27 @@ TEST_F(StaticStepTest, GenerateWithStaticStepsEqualsEager) {
   }
 }
 
+TEST(WorkspacePoolTest, GivesBackTheShapeAskedForAndKeepsTheLatestTwo) {
+  WorkspacePool pool;
+  const StepWorkspace::Shape a{.rows = 32, .images = 32, .capacity = 20};
+  const StepWorkspace::Shape b{.rows = 96, .images = 32, .capacity = 20, .reorder = true};
+  const StepWorkspace::Shape c{.rows = 1, .images = 1, .capacity = 20};
+  // A workspace that went through a call holds buffers; a new one is empty.
+  auto used = [](const std::unique_ptr<StepWorkspace>& w) { return !w->image.key.empty(); };
+  std::unique_ptr<StepWorkspace> wa = pool.Take(a);
+  ASSERT_NE(wa, nullptr);
+  EXPECT_EQ(wa->shape, a);
+  EXPECT_FALSE(used(wa));
+  wa->image.key.push_back(at::zeros({1}));
+  pool.Give(std::move(wa));
+  EXPECT_FALSE(used(pool.Take(b))) << "another shape gets another workspace";
+  wa = pool.Take(a);
+  EXPECT_TRUE(used(wa)) << "the same shape gets the one given back";
+  pool.Give(std::move(wa));
+  pool.Give(pool.Take(b));
+  pool.Give(pool.Take(c));  // three given back: the oldest (a) goes
+  EXPECT_FALSE(used(pool.Take(a)));
+}
+
 }  // namespace
 }  // namespace photoidx::models::blip
