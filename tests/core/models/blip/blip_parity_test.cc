@@ -21,33 +21,10 @@ using test::MaxAbsDiff;
 constexpr double kStateTol = 1e-4;
 constexpr double kLogitTol = 1e-4;
 
-class BlipParityTest : public ::testing::Test {
+class BlipParityTest : public test::TinyBlipTest {
  protected:
-  static void SetUpTestSuite() {
-    model_ = test::LoadTinyFp32().release();
-    if (model_ != nullptr) {
-      auto states = model_->EncodeImages(test::ReferencePixelValues());
-      EXPECT_TRUE(states.ok()) << states.status().ToString();
-      if (states.ok()) states_ = new at::Tensor(*states);
-    }
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete states_;
-    model_ = nullptr;
-    states_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(model_, nullptr);
-    ASSERT_NE(states_, nullptr);
-  }
   static at::Tensor Image(int64_t i) { return states_->narrow(0, i, 1); }
-
-  static BlipGenerator* model_;
-  static at::Tensor* states_;
 };
-BlipGenerator* BlipParityTest::model_ = nullptr;
-at::Tensor* BlipParityTest::states_ = nullptr;
 
 TEST_F(BlipParityTest, VisionLastHiddenStateAllImages) {
   at::Tensor expected = Expected().Get("vision_last_hidden_state");

@@ -105,6 +105,33 @@ inline double MaxAbsDiff(const at::Tensor& a, const at::Tensor& b) {
 
 inline std::vector<int64_t> Ids(const nlohmann::json& j) { return j.get<std::vector<int64_t>>(); }
 
+// The tiny float32 model and the vision states of the six reference images
+// (in fixture order), loaded once per test suite.
+class TinyBlipTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    model_ = LoadTinyFp32().release();
+    if (model_ != nullptr) {
+      auto states = model_->EncodeImages(ReferencePixelValues());
+      EXPECT_TRUE(states.ok()) << states.status().ToString();
+      if (states.ok()) states_ = new at::Tensor(*states);
+    }
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete states_;
+    model_ = nullptr;
+    states_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(model_, nullptr);
+    ASSERT_NE(states_, nullptr);
+  }
+
+  inline static BlipGenerator* model_ = nullptr;
+  inline static at::Tensor* states_ = nullptr;
+};
+
 }  // namespace photoidx::models::blip::test
 
 #endif  // PHOTOIDX_TESTS_CORE_MODELS_BLIP_BLIP_TEST_UTIL_H_

@@ -15,26 +15,9 @@ namespace {
 
 using test::MaxAbsDiff;
 
-class StaticStepTest : public ::testing::Test {
+class StaticStepTest : public test::TinyBlipTest {
  protected:
-  static void SetUpTestSuite() {
-    model_ = test::LoadTinyFp32().release();
-    if (model_ != nullptr) {
-      auto states = model_->EncodeImages(test::ReferencePixelValues());
-      EXPECT_TRUE(states.ok()) << states.status().ToString();
-      if (states.ok()) states_ = new at::Tensor(*states);
-    }
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete states_;
-    model_ = nullptr;
-    states_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(model_, nullptr);
-    ASSERT_NE(states_, nullptr);
-  }
+  // `ids` repeated for `rows` rows, on the model's device.
   static at::Tensor Ids(const std::vector<int64_t>& ids, int64_t rows) {
     return at::tensor(ids, at::TensorOptions().dtype(at::kLong))
         .view({1, -1})
@@ -42,12 +25,7 @@ class StaticStepTest : public ::testing::Test {
         .contiguous()
         .to(model_->device());
   }
-
-  static BlipGenerator* model_;
-  static at::Tensor* states_;
 };
-BlipGenerator* StaticStepTest::model_ = nullptr;
-at::Tensor* StaticStepTest::states_ = nullptr;
 
 // Two rows per image (like beams): the prompt, then one token at position 4
 // through Step in one cache and through StepAt in another.
