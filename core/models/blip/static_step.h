@@ -4,8 +4,9 @@
 // Why: on a GPU a decoder step at batch 32 is a few hundred small kernels
 // whose launches cost more host time than the GPU spends running them
 // (about 20 us of host work per op against 0.2-0.5 ms of GPU work per step).
-// A graph replays the whole step with one launch (docs/benchmarks.md: 1.3-2x
-// captions/s on an H100 at batch 1-32).
+// A graph replays the whole step with one launch (docs/benchmarks.md: 1.3-3.3x
+// the captions/s of eager steps on an H100 at batch 1-32, more on a slower
+// host CPU).
 //
 // What a graph needs is fixed shapes and fixed addresses, so a static step
 // keeps every row until the end (finished rows run on; their logits are
