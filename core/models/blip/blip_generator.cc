@@ -104,16 +104,20 @@ Result<std::unique_ptr<BlipGenerator>> BlipGenerator::LoadDir(const std::string&
 }
 
 Result<at::Tensor> BlipGenerator::EncodeImages(const at::Tensor& pixel_values) const {
-  // On the CPU one image at a time: a batch's activations (attention scores
-  // [B, 12, 577, 577], MLP [B*577, 3072]) exceed glibc's 32 MB mmap
-  // threshold, so every such tensor is fresh mmapped memory that page-faults
-  // on first touch; per image they stay in the reused heap (and in cache).
-  // Measured on 2 cores: batched attention 3x slower than per image.
+  // On the CPU in small chunks: a batch's activations (attention scores
+  // [B, 12, 577, 577], MLP [B*577, 3072]) would exceed glibc's 32 MB mmap
+  // threshold, so every such tensor would be fresh mmapped memory that
+  // page-faults on first touch (measured: batched attention 3x slower than
+  // per image). In float32 one image at a time; in bfloat16 the linear
+  // layers take 8 images (MLP 28 MB) while attention stays per image
+  // (BlipVision::Attention): oneDNN's bf16 GEMM is 1.4x faster at
+  // 4616 rows than at 577, float32's is not (docs/benchmarks.md).
   at::Tensor out;
   PHOTOIDX_RETURN_IF_ERROR(torchutil::CatchTorch("blip vision forward", [&] {
     c10::InferenceMode guard;
     const int64_t n = pixel_values.size(0);
-    const int64_t chunk = device_.is_cpu() ? 1 : std::max<int64_t>(n, 1);
+    const int64_t cpu_chunk = dtype_ == at::kFloat ? 1 : 8;
+    const int64_t chunk = device_.is_cpu() ? cpu_chunk : std::max<int64_t>(n, 1);
     std::vector<at::Tensor> parts;
     for (int64_t i = 0; i < n; i += chunk) {
       at::Tensor part = pixel_values.narrow(0, i, std::min(chunk, n - i)).to(device_);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/models/blip/blip_ops_internal.h"
 
@@ -63,8 +64,20 @@ at::Tensor BlipVision::Attention(const Layer& layer, const at::Tensor& x) const 
   // Kept in the compute dtype: q/k/v only feed matmuls.
   at::Tensor qkv = Project(x, layer.qkv_w, layer.qkv_b).view({b, n, 3, heads, d});
   qkv = qkv.permute({2, 0, 3, 1, 4});  // [3, B, heads, N, d]
-  at::Tensor a = Attend(qkv[0], qkv[1], qkv[2], at::Tensor(), layer.qkv_w.scalar_type(),
-                        1.0 / std::sqrt(static_cast<double>(d)));
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  at::Tensor a;
+  if (x.is_cpu() && b > 1) {
+    // Per image on the CPU: a batch's scores would be fresh mmapped memory
+    // (BlipGenerator::EncodeImages).
+    std::vector<at::Tensor> parts;
+    for (int64_t i = 0; i < b; ++i) {
+      parts.push_back(Attend(qkv[0][i], qkv[1][i], qkv[2][i], at::Tensor(),
+                             layer.qkv_w.scalar_type(), scale));
+    }
+    a = at::stack(parts);
+  } else {
+    a = Attend(qkv[0], qkv[1], qkv[2], at::Tensor(), layer.qkv_w.scalar_type(), scale);
+  }
   a = a.transpose(1, 2).reshape({b, n, h});
   return Linear(a, layer.proj_w, layer.proj_b);
 }

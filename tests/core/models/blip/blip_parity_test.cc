@@ -32,6 +32,15 @@ TEST_F(BlipParityTest, VisionLastHiddenStateAllImages) {
   EXPECT_LE(MaxAbsDiff(*states_, expected), kStateTol);
 }
 
+// All six images in one forward: on the CPU the attention then runs image
+// by image inside the batch (what bfloat16 chunks take).
+TEST_F(BlipParityTest, VisionOneBatchOfAllImages) {
+  at::Tensor got = model_->vision().Forward(test::ReferencePixelValues().to(model_->device()));
+  at::Tensor expected = Expected().Get("vision_last_hidden_state");
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  EXPECT_LE(MaxAbsDiff(got, expected), kStateTol);
+}
+
 TEST_F(BlipParityTest, VisionHiddenStatesImage0) {
   std::vector<at::Tensor> hidden;
   model_->vision().Forward(test::ReferencePixelValues().narrow(0, 0, 1), &hidden);
