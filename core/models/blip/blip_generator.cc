@@ -24,6 +24,13 @@ bool IsIdentity(const at::Tensor& index, int64_t rows) {
   return true;
 }
 
+// Positions a call needs: max_length, and one generated token even after a
+// prompt that long (as transformers does). The cache capacity and the
+// workspace shape both come from here, so they always agree.
+int64_t CacheCapacity(const GenerateOptions& options) {
+  return std::max<int64_t>(options.max_length, static_cast<int64_t>(options.prompt.size()) + 1);
+}
+
 // Beam search over static steps. They run every item's beams at fixed rows
 // (item i: rows [i*beams, (i+1)*beams)) until the end, while the search sees
 // only the items still searching, packed together; this maps the search's
@@ -148,8 +155,7 @@ Status BlipGenerator::CheckOptions(const GenerateOptions& options) const {
                                          " outside the vocabulary");
     }
   }
-  const int64_t longest = std::max<int64_t>(options.max_length,
-                                            static_cast<int64_t>(options.prompt.size()) + 1);
+  const int64_t longest = CacheCapacity(options);
   if (longest > t.max_position_embeddings) {
     return Status::InvalidArgument(
         "blip generate", "max_length " + std::to_string(longest) + " exceeds the model's " +
@@ -187,7 +193,7 @@ std::vector<Generated> BlipGenerator::Beam(const BlipImageKV& image,
                          .eos_token_id = config_.text.sep_token_id};
   // The prompt runs once per image; its logits and cache are then copied to
   // every beam (transformers runs the num_beams identical rows).
-  const int64_t capacity = std::max<int64_t>(options.max_length, prompt_len + 1);
+  const int64_t capacity = CacheCapacity(options);
   BlipKVCache cache = decoder_.NewCache(n, capacity);
   at::Tensor prompt = at::tensor(options.prompt, at::TensorOptions().dtype(at::kLong))
                           .view({1, -1}).expand({n, -1}).contiguous().to(device_);
@@ -244,12 +250,8 @@ Result<std::vector<Generated>> BlipGenerator::Generate(const at::Tensor& image_s
     // Static steps: the buffers (and on CUDA the recorded graph) of an
     // earlier call of this shape, when there is one.
     const int64_t n = states.size(0), nb = options.num_beams;
-    const int64_t prompt_len = static_cast<int64_t>(options.prompt.size());
     std::unique_ptr<StepWorkspace> workspace = workspaces_.Take(
-        {.rows = n * nb,
-         .images = n,
-         .capacity = std::max<int64_t>(options.max_length, prompt_len + 1),
-         .reorder = nb > 1});
+        {.rows = n * nb, .images = n, .capacity = CacheCapacity(options), .reorder = nb > 1});
     decoder_.ProjectImageInto(states, &workspace->image);
     out = nb == 1 ? Greedy(workspace->image, options, workspace.get())
                   : Beam(workspace->image, options, workspace.get());
